@@ -1,0 +1,7 @@
+"""``python -m dpalogic`` runs the CLI."""
+
+import sys
+
+from dpalogic.cli import main
+
+sys.exit(main())
