@@ -139,7 +139,7 @@ def region_mask(structure: PreferenceStructure) -> int:
 
 
 def covers(codes: list[int]) -> list[tuple[int, int]]:
-    """Covering pairs ``(i, j)`` (``codes[i] < codes[j]`` with nothing between) among distinct codes.
+    """Covering pairs ``(i, j)``: ``codes[i] < codes[j]`` with no code strictly between.
 
     Uses index bitsets: ``up[i]`` = the elements strictly above ``i``; the covers of ``i`` are
     ``up[i]`` minus everything strictly above some element of ``up[i]``.

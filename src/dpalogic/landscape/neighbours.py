@@ -75,7 +75,8 @@ class Step:
         in_top = self.after in (WorldState.TOP, WorldState.BOTH)
         was_top = self.before in (WorldState.TOP, WorldState.BOTH)
         if in_top != was_top:
-            return f"{'add' if in_top else 'remove'} {self.world_name} {'to' if in_top else 'from'} ✓"
+            verb, prep = ("add", "to") if in_top else ("remove", "from")
+            return f"{verb} {self.world_name} {prep} ✓"
         in_bottom = self.after in (WorldState.BOTTOM, WorldState.BOTH)
         return (f"{'add' if in_bottom else 'remove'} {self.world_name} "
                 f"{'to' if in_bottom else 'from'} ✗")

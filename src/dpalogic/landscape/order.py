@@ -41,16 +41,16 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "Comparison",
     "Relation",
-    "WorldState",
     "Witness",
+    "WorldState",
     "align",
     "bottom_element",
     "code",
     "common_variables",
     "compare",
     "from_code",
-    "is_less",
     "is_leq",
+    "is_less",
     "join",
     "meet",
     "rank",
@@ -204,7 +204,8 @@ class Witness:
     outside: str
 
     def __str__(self) -> str:
-        return f"world {self.name} is in {self.side}_{self.inside} but not in {self.side}_{self.outside}"
+        side = self.side
+        return f"world {self.name} is in {side}_{self.inside} but not in {side}_{self.outside}"
 
 
 @dataclass(frozen=True)
