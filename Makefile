@@ -15,6 +15,9 @@ setup: $(STAMP)
 
 # torch is pinned in the same pip command as the HF stack so pip never resolves a CUDA build.
 $(STAMP): pyproject.toml
+	@command -v dot >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+	  && (apt-get install -y -q graphviz >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q graphviz)) \
+	  || echo "warning: graphviz's 'dot' is missing; install it to render lattice figures"; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "torch==2.13.0" -e ".[train,dev,ray]"
