@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from _brute import VOCABS, assignments, brute_equal, brute_leq, sets, structures, union_vocab
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,15 @@ from dpalogic.errors import DPALogicError
 from dpalogic.landscape.lattice import covers, describe_worlds, hasse, reference_version
 from dpalogic.landscape.order import is_leq
 from dpalogic.logic import NO_REF, WITH_REF, PreferenceStructure, to_paper, world_set
+from tests.landscape._brute import (
+    VOCABS,
+    assignments,
+    brute_equal,
+    brute_leq,
+    sets,
+    structures,
+    union_vocab,
+)
 
 S = PreferenceStructure.from_worlds
 NAMED = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from _brute import VOCABS, brute_equal, brute_leq, sets, structures, union_vocab
 from hypothesis import given, settings
 
 from dpalogic.errors import DPALogicError
@@ -23,6 +22,7 @@ from dpalogic.landscape.order import (
     top_element,
 )
 from dpalogic.logic import NO_REF, WITH_REF, PreferenceStructure
+from tests.landscape._brute import VOCABS, brute_equal, brute_leq, sets, structures, union_vocab
 
 S = PreferenceStructure.from_worlds
 CE = S(["TT", "TF"], ["FT", "FF"])
