@@ -66,7 +66,7 @@ class Task:
 
 _LEAD = re.compile(
     r"^(?:(?:so|thus|therefore|hence|well|ok(?:ay)?)\s*,?\s*)?"
-    r"(?:(?:the\s+)?(?:final\s+|correct\s+)?(?:answer|result|output)\s*(?:is|:|=|would\s+be)\s*"
+    r"(?:(?:the\s+)?(?:final\s+|correct\s+)?(?:answer|result|output)\s*(?:is\s*:?|:|=|would\s+be)\s*"
     r"|(?:it\s+is|it's|that\s+is|that's)\s+)",
     re.IGNORECASE,
 )
