@@ -45,6 +45,7 @@ import re
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -416,18 +417,8 @@ def resolve_loss(config: TrainConfig) -> Any:
         kwargs["link"] = config.link
     if config.length_normalize is not None:
         kwargs["length_normalize"] = config.length_normalize
-    if config.sft_weight:
-        kwargs["sft_weight"] = config.sft_weight
     compiled = dpalogic.compile(config.loss, **kwargs)
-    structure = getattr(compiled, "structure", None)
-    if structure is not None:
-        unsupplied = sorted({a.pred for a in structure.variables
-                             if not _SUPPLIED_PREDICATE.match(a.pred)})
-        if unsupplied:
-            raise DPALogicError(
-                f"loss '{config.loss}' mentions {', '.join(unsupplied)}: a training run supplies "
-                "log-probabilities only for M and Ref (and copies M2, Ref2, ...)"
-            )
+    _check_inputs_supplied(compiled, config.loss)
     if compiled.requires_reference and config.reference.strip().lower() == "none":
         raise DPALogicError(
             f"loss '{config.loss}' needs reference log-probabilities (it mentions Ref) but "
@@ -436,13 +427,58 @@ def resolve_loss(config: TrainConfig) -> Any:
     return compiled
 
 
+def _check_inputs_supplied(compiled: Any, spec: str) -> None:
+    """Evaluate the loss once on the inputs a run supplies; a missing binding becomes one line.
+
+    A run supplies the policy's and the reference's log-probabilities and the completion
+    lengths. Zoo entries bind their own extras (SimPO's margin reference ``Mref``); a program
+    that mentions another free predicate cannot be trained.
+    """
+    import torch
+
+    def t(x: float) -> Any:
+        return torch.tensor([x])
+
+    try:
+        out = compiled(policy_chosen_logps=t(-1.0), policy_rejected_logps=t(-2.0),
+                       reference_chosen_logps=t(-1.5), reference_rejected_logps=t(-1.5),
+                       chosen_lengths=t(2.0), rejected_lengths=t(2.0))
+    except (DPALogicError, KeyError, TypeError, ValueError) as err:
+        structure = getattr(compiled, "structure", None)
+        extra = sorted({a.pred for a in getattr(structure, "variables", ())
+                        if not _SUPPLIED_PREDICATE.match(a.pred)})
+        what = f"it mentions {', '.join(extra)}" if extra else str(err).splitlines()[0]
+        raise DPALogicError(
+            f"loss '{spec}' cannot be trained: {what}; a run supplies log-probabilities only "
+            "for M and Ref (and copies M2, Ref2, ...)"
+        ) from err
+    if not torch.is_tensor(out) or out.shape[:1] != (1,):
+        raise DPALogicError(f"loss '{spec}' did not return one value per pair")
+
+
 # ---------------------------------------------------------------------------------- callbacks
-def _callbacks(metrics_path: Path, progress: bool, stop_after: int | None) -> list[Any]:
-    """The run's TrainerCallbacks (built lazily: transformers is imported only here)."""
+#: Metrics TRL accumulates from the start of ``train()``; after a resume they restart at 0, so
+#: the writer adds the value the interrupted run had reached.
+_CUMULATIVE = ("num_tokens",)
+
+
+def _callbacks(
+    metrics_path: Path, progress: bool, stop_after: int | None, resumed: list[dict[str, Any]]
+) -> list[Any]:
+    """The run's TrainerCallbacks (built lazily: transformers is imported only here).
+
+    *resumed* holds the metric records kept from an interrupted run (empty for a fresh run).
+    """
     from transformers import TrainerCallback
+
+    offsets = {k: next((r[k] for r in reversed(resumed) if k in r), 0.0) for k in _CUMULATIVE}
+    earlier_losses = [r["loss"] for r in resumed if "loss" in r]
 
     class MetricsWriter(TrainerCallback):
         """Append every log record (main process only) to metrics.jsonl, flushed at once."""
+
+        def __init__(self) -> None:
+            self.losses = list(earlier_losses)
 
         def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
             if not state.is_world_process_zero or not logs:
@@ -453,6 +489,14 @@ def _callbacks(metrics_path: Path, progress: bool, stop_after: int | None) -> li
                     continue
                 if isinstance(value, int | float):
                     record[key] = float(value) if isinstance(value, float) else value
+            for key, offset in offsets.items():
+                if key in record:
+                    record[key] += offset
+            if "loss" in record:
+                self.losses.append(record["loss"])
+            if "train_loss" in record and resumed and self.losses:
+                # Trainer averages only the steps since the resume; report the whole run's mean.
+                record["train_loss"] = sum(self.losses) / len(self.losses)
             with metrics_path.open("a") as fh:
                 fh.write(json.dumps(record) + "\n")
 
@@ -548,11 +592,16 @@ def _quiet_transformers() -> Iterator[None]:
     hf_logging.set_verbosity_error()
     ds_logging.set_verbosity_error()
     ds_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # TRL's own deprecated-name calls
+            yield
     finally:
         hf_logging.set_verbosity(old_hf)
         ds_logging.set_verbosity(old_ds)
+        hf_logging.enable_progress_bar()
+        ds_logging.enable_progress_bar()
 
 
 def _evaluate(
@@ -791,10 +840,11 @@ def _run(
     state.wait_for_everyone()
 
     # ---- metrics: keep only what the checkpoint we resume from had seen
+    resumed_step = _checkpoint_step(resume_from) if resume_from else 0
+    kept = [r for r in read_metrics(metrics_path) if r.get("step", 0) <= resumed_step
+            and "train_runtime" not in r]
+    state.wait_for_everyone()
     if is_main:
-        resumed_step = _checkpoint_step(resume_from) if resume_from else 0
-        kept = [r for r in read_metrics(metrics_path) if r.get("step", 0) <= resumed_step
-                and "train_runtime" not in r]
         metrics_path.write_text("".join(json.dumps(r) + "\n" for r in kept))
     state.wait_for_everyone()
 
@@ -829,9 +879,14 @@ def _run(
         train_dataset=dataset["train"],
         processing_class=tokenizer,
         peft_config=peft_config,
-        callbacks=_callbacks(metrics_path, progress and is_main, stop_after),
+        callbacks=_callbacks(metrics_path, progress and is_main, stop_after, kept),
         loss=compiled,
+        sft_weight=config.sft_weight,
     )
+    from transformers import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)  # it prints every log dict; we have metrics.jsonl
+    trainer.remove_callback(ProgressCallback)
     trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     steps_done = int(trainer.state.global_step)
     interrupted = steps_done < config.steps
