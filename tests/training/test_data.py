@@ -236,6 +236,13 @@ def test_save_to_disk_and_split_files(tmp_path):
     loaded = load_preferences(str(folder))
     assert loaded["test"].to_list() == rows[25:]
     assert loaded["train"].num_rows + loaded["validation"].num_rows == 25
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "prefs.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    assert _all_rows(load_preferences(str(single))) == rows
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no data found"):
+        load_preferences(str(tmp_path / "empty"))
 
 
 def test_standard_user_rows_to_conversational(tmp_path):

@@ -59,6 +59,7 @@ _SPLIT_ALIASES = {
     "test": "test",
     "testing": "test",
 }
+_DATA_SUFFIXES = frozenset({".jsonl", ".json", ".parquet", ".pq"})
 _MAX_TRIES = 500  # draws per task before it is declared exhausted (no new unique prompt)
 
 
@@ -437,9 +438,12 @@ def _read_dir(path: Path) -> dict[str, list[Any]]:
             return {name: list(ds) for name, ds in loaded.items()}
         return {"train": list(loaded)}
     found: dict[str, list[Any]] = {}
-    for file in sorted(path.iterdir()):
-        if file.suffix.lower() not in {".jsonl", ".json", ".parquet", ".pq"}:
-            continue
+    files = [f for f in sorted(path.iterdir()) if f.suffix.lower() in _DATA_SUFFIXES]
+    named = [f for f in files if _SPLIT_ALIASES.get(f.stem.lower().split("-")[0])]
+    if len(files) == 1 and not named:  # one data file with any name: a single split
+        data = _read_file(files[0])
+        return data if isinstance(data, dict) else {"train": data}
+    for file in files:
         split = _SPLIT_ALIASES.get(file.stem.lower().split("-")[0])
         if split is None:
             continue
@@ -538,7 +542,7 @@ def load_preferences(
         raw = _normalise_splits(_read_file(path), source)
     elif path.is_dir():
         raw = _normalise_splits(_read_dir(path), source)
-    elif any(source.endswith(s) for s in (".jsonl", ".json", ".parquet", ".pq")):
+    elif path.suffix.lower() in _DATA_SUFFIXES:
         raise DataError(f"{source}: no such file")
     else:
         raw = _normalise_splits(_load_hub(source, **load_kwargs), source)
