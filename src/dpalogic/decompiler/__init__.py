@@ -1,0 +1,1 @@
+"""Decompiler: a DPA loss as people write it → its preference structure(s)."""

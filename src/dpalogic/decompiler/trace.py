@@ -1,0 +1,1 @@
+"""Trace a Python loss function symbolically (placeholder, replaced below)."""
