@@ -35,7 +35,7 @@ _REGION_FILL = "#f7f7f7"
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def to_dot(diagram: HasseDiagram, *, title: str | None = None,
