@@ -81,6 +81,8 @@ class DecompiledTerm:
     residual: sympy.Expr | None = None
     source: sympy.Expr = sympy.S.Zero
     stripped: tuple[Stripped, ...] = ()
+    #: regularisers inside the link, ``(name, λ)`` — DPOP's penalty in ``penalties="regularizer"``
+    inside: tuple[tuple[str, sympy.Expr], ...] = ()
 
     def rho_text(self) -> str:
         """The closed form of ρ of the structure (the compiler's printer)."""
@@ -235,7 +237,7 @@ class DecompiledLoss:
         self._values = {sympy.Symbol(k, positive=True): v for k, v in self.params.items()}
         self.compiled = []
         for t in result.terms:
-            regs = []
+            regs = [dpop(to_float(lam, self._values), inside_link=True) for _, lam in t.inside]
             if t.residual is not None:
                 regs.append(
                     Regularizer(
@@ -246,12 +248,14 @@ class DecompiledLoss:
                     )
                 )
             link_params = {k: to_float(v, self._values) for k, v in t.link_params.items()}
+            preds = frozenset(v.pred for v in t.structure.variables) - {"Mref"}
             loss = compile_structure(
                 t.structure,
                 link=t.link,
                 beta=to_float(t.beta, self._values),
                 link_params=link_params,
-                length_normalize=t.length_normalize,
+                # lengths normalise model/reference log-probs, never the margin reference
+                length_normalize=preds if t.length_normalize else False,
                 regularizers=regs,
             )
             self.compiled.append((t, to_float(t.weight, self._values), loss))
@@ -301,9 +305,6 @@ class DecompiledLoss:
         c = torch.as_tensor(c, dtype=like.dtype) * torch.ones_like(like)
         # log m_l − log m_w = c with both log-weights ≤ 0
         log_mw, log_ml = -torch.relu(c), -torch.relu(-c)
-        if t.length_normalize:  # the compiler divides every weight by its length
-            log_mw = log_mw * values[LEN_W]
-            log_ml = log_ml * values[LEN_L]
         return {"Mref_chosen_logps": log_mw, "Mref_rejected_logps": log_ml}
 
     def __call__(self, **kw: Any) -> torch.Tensor:
@@ -359,6 +360,7 @@ class _Rho:
     length_normalize: bool
     residual: sympy.Expr | None
     stripped: list[Stripped]
+    inside: list[tuple[str, sympy.Expr]] = field(default_factory=list)
 
 
 def _structure_of(ints: dict[sympy.Expr, int], margin: bool, stripped: list[Stripped]) -> PreferenceStructure:
@@ -379,9 +381,12 @@ def _structure_of(ints: dict[sympy.Expr, int], margin: bool, stripped: list[Stri
     return PreferenceStructure.from_worlds(top, bottom, V)
 
 
-def _analyse(arg: sympy.Expr, orientation: int, what: str, mref: bool = False) -> _Rho:
+def _analyse(
+    arg: sympy.Expr, orientation: int, what: str, mref: bool = False, penalties: str = "copies"
+) -> _Rho:
     """Read a link argument ``arg = orientation·β·ρ + const (+ penalties)``."""
     stripped: list[Stripped] = []
+    inside: list[tuple[str, sympy.Expr]] = []
     z, ln = length_normalise(arg)
     if ln:
         stripped.append(
@@ -404,6 +409,25 @@ def _analyse(arg: sympy.Expr, orientation: int, what: str, mref: bool = False) -
         )
     signed = {f: orientation * c for f, c in logs.items()}
     residual = None
+    if pens and penalties == "regularizer":
+        beta0, _ = integer_scale(signed, what)
+        keep = []
+        for coeff, pen in pens:
+            u = next((a for a in pen.args if a != 0), None)
+            if (
+                isinstance(pen, sympy.Max) and len(pen.args) == 2 and orientation == 1
+                and _is_zero(expand_logs(u) - (sympy.log(R_W) - sympy.log(P_W)))
+            ):
+                lam = sympy.simplify(-coeff / beta0)
+                inside.append(("dpop", lam))
+                stripped.append(Stripped("regularizer", f"DPOP penalty {lam}·max(0, log r_w − "
+                                         "log p_w) inside the link: kept as the compiler's "
+                                         f"dpop({lam}, inside_link=True)", str(coeff * pen)))  # fmt: skip
+            else:
+                keep.append((coeff, pen))
+        pens = keep
+    if pens and penalties != "copies":
+        raise DecompileError(f"penalty {pens[0][1]} inside the {what} is not DPOP's")
     if pens:
         beta0, _ = integer_scale(signed, what) if signed else (sympy.S.One, {})
         for coeff, pen in pens:
@@ -440,7 +464,7 @@ def _analyse(arg: sympy.Expr, orientation: int, what: str, mref: bool = False) -
         residual = sympy.simplify(expand_logs(rho_struct + margin - orientation * z / beta))
         if residual == 0:
             residual = None
-    return _Rho(structure, beta, const, ln, residual, stripped)
+    return _Rho(structure, beta, const, ln, residual, stripped, inside)
 
 
 def _margin_stripped(margin: sympy.Expr) -> Stripped:
@@ -453,14 +477,16 @@ def _margin_stripped(margin: sympy.Expr) -> Stripped:
     )
 
 
-def _logistic(weight: sympy.Expr, z: sympy.Expr, source: sympy.Expr) -> DecompiledTerm:
-    r = _analyse(z, 1, "logistic link -log σ(·)", mref=True)
+def _logistic(
+    weight: sympy.Expr, z: sympy.Expr, source: sympy.Expr, penalties: str = "copies"
+) -> DecompiledTerm:
+    r = _analyse(z, 1, "logistic link -log σ(·)", mref=True, penalties=penalties)
     margin = sympy.simplify(r.const / r.beta) if r.const != 0 else None
     stripped = list(r.stripped)
     if margin is not None:
         stripped.append(_margin_stripped(margin))
     return DecompiledTerm(r.structure, "logistic", r.beta, weight, {}, r.length_normalize,
-                          margin, r.residual, source, tuple(stripped))  # fmt: skip
+                          margin, r.residual, source, tuple(stripped), tuple(r.inside))  # fmt: skip
 
 
 def _hinge(weight: sympy.Expr, u: sympy.Expr, source: sympy.Expr) -> DecompiledTerm:
@@ -597,13 +623,19 @@ def _log_entries(core: sympy.Expr, coeff: sympy.Expr) -> list[tuple[sympy.Expr, 
     return out
 
 
-def decompile(loss: str | Callable[..., Any], **params: Any) -> Decompiled:
+def decompile(
+    loss: str | Callable[..., Any], *, penalties: str = "copies", **params: Any
+) -> Decompiled:
     """Decompile a DPA loss into its preference structure(s).
 
     Args:
         loss: the loss as text — log-prob notation with TRL's names (``policy_chosen_logps``) or
             short ones (``logp_w``, ``ref_logp_l``), or probability notation (``p_w``, ``r_l``,
             ``1 - p_l``) — or a Python function of log-prob tensors (traced symbolically).
+        penalties: how a penalty ``max(0, ·)`` inside the link (DPOP's) is read: ``"copies"``
+            (default; SEMANTICS: its active branch at λ = 1 turns into copies ``M2``, ``Ref2``,
+            the exact difference kept as an inside-link residual) or ``"regularizer"`` (the
+            reference structure plus the compiler's ``dpop(λ)`` inside-link regulariser).
         **params: optional hyperparameter values substituted before the analysis (e.g.
             ``lam=1``); unset hyperparameters stay symbolic.
 
@@ -688,7 +720,7 @@ def decompile(loss: str | Callable[..., Any], **params: Any) -> Decompiled:
         if (cw != 0 and _sign(cw) < 0) or (cw == 0 and _sign(w1 - w2) < 0):
             w1, z1, w2, z2 = w2, z2, w1, z1
         used |= {i, partner}
-        base = _logistic(sympy.S.One, z1, -w1 * LogSigmoid(z1) - w2 * LogSigmoid(z2))
+        base = _logistic(sympy.S.One, z1, -w1 * LogSigmoid(z1) - w2 * LogSigmoid(z2), penalties)
         if _sign(w2) < 0:
             link, eps, weight = "robust", sympy.simplify(-w2 / (w1 - w2)), sympy.simplify(w1 + w2)
         else:
@@ -697,10 +729,11 @@ def decompile(loss: str | Callable[..., Any], **params: Any) -> Decompiled:
                          f"{link} link with label_smoothing ε = {eps}", str(eps))  # fmt: skip
         terms.append(DecompiledTerm(base.structure, link, base.beta, weight,
                                     {"label_smoothing": eps}, base.length_normalize, base.margin,
-                                    base.residual, base.source, (*base.stripped, extra)))  # fmt: skip
+                                    base.residual, base.source, (*base.stripped, extra),
+                                    base.inside))  # fmt: skip
     for i, (w, z) in enumerate(logistic):
         if i not in used:
-            terms.append(_logistic(w, z, -w * LogSigmoid(z)))
+            terms.append(_logistic(w, z, -w * LogSigmoid(z), penalties))
     has_link = bool(logistic or others)
     regularizers: list[DecompiledRegularizer] = []
     for kind, coeff, arg, core in others:
