@@ -139,3 +139,33 @@ def test_coincides_with_the_zoo() -> None:
 
 def test_fractions_are_exact() -> None:
     assert isinstance(decide(S(["TT"], ["FT"]), S(["TF"], ["FT"])).witness["M(x,yw)"], Fraction)
+
+
+COPY_VOCAB = (Atom("M", "yw"), Atom("M", "yl"), Atom("M2", "yw"))
+
+
+def rho_tied(s: PreferenceStructure, points: np.ndarray) -> np.ndarray:
+    """ρ over COPY_VOCAB with M2(x,yw) bound to M(x,yw)'s probability."""
+    tied = np.column_stack([points[:, 0], points[:, 1], points[:, 0]])
+    return rho(s.lift(COPY_VOCAB), tied)
+
+
+def test_copies_tied_to_the_original() -> None:
+    # ✓ = M_w ∧ M2_w, ✗ = M_w ∧ ¬M2_w: ratio p2/(1 − p2); with M2 ≡ M it is CE's p_w/(1 − p_w)
+    s = S(["TFT", "TTT"], ["TFF", "TTF"], COPY_VOCAB)
+    ce = S(["TT", "TF"], ["FT", "FF"])
+    assert not equivalent(s, ce)
+    assert equivalent(s, ce, bind_copies=True)
+    assert equivalent(s, ce, ties={Atom("M2", "yw"): Atom("M", "yw")})
+    pts = POINTS[2]
+    assert np.allclose(rho_tied(s, pts), rho(ce, pts))
+
+
+@settings(max_examples=150, deadline=None)
+@given(structures([COPY_VOCAB]), structures([COPY_VOCAB, tuple(NO_REF)]))
+def test_tied_decisions_agree_with_numeric(a: PreferenceStructure, b: PreferenceStructure) -> None:
+    if kind(a) != "finite" or kind(b) != "finite":
+        return
+    pts = POINTS[2]
+    ra, rb = rho_tied(a, pts), rho_tied(b, pts)
+    assert decide(a, b, bind_copies=True).equivalent == bool(np.max(np.abs(ra - rb)) < 1e-9)

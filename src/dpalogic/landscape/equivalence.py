@@ -22,8 +22,10 @@ undefined ``log 0/0``. (*) is wrong for these (``0 · B_2 ≡ T_2 · 0`` for any
 equivalent exactly to the structures of the same kind. ✓ = ✗ ≠ ∅ gives ``ρ ≡ 0`` and is handled
 by (*).
 
-Variables are treated as independent weights (copies such as ``M2`` are separate variables
-here, although the compiler binds them to ``M``'s log-probs by default).
+Variables are independent weights by default. Copies such as ``M2`` are bound to ``M``'s
+log-probs by the compiler's defaults; ``bind_copies=True`` (or explicit ``ties``) decides
+equivalence under that binding: a weight shared by ``m`` variables has degree ≤ 2m in ``D``, so
+the grid gets ``2m + 1`` points for it (all inside the cube, with a common denominator).
 
 Example:
     >>> from dpalogic.logic import PreferenceStructure, NO_REF
@@ -36,7 +38,8 @@ Example:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -50,6 +53,7 @@ __all__ = [
     "Equivalence",
     "Match",
     "coincides_with",
+    "copy_ties",
     "decide",
     "equivalent",
     "kind",
@@ -58,6 +62,7 @@ __all__ = [
 
 _GRID = (1, 2, 3)  # numerators of the grid points {1/4, 1/2, 3/4}
 _SCALE = 4
+_COPY_RE = re.compile(r"^(M|Ref)\d+$")
 
 
 def kind(structure: PreferenceStructure) -> str:
@@ -71,11 +76,11 @@ def kind(structure: PreferenceStructure) -> str:
     return "finite"
 
 
-def _world_weights(point: tuple[int, ...]) -> list[int]:
-    """Weights of all worlds at ``p_i = point[i] / 4``, scaled by ``4^n`` (exact integers)."""
+def _world_weights(point: tuple[int, ...], denominator: int = _SCALE) -> list[int]:
+    """Weights of all worlds at ``p_i = point[i] / denominator``, scaled by ``denominator^n``."""
     weights = [1]
     for k in point:
-        weights = [x * (_SCALE - k) for x in weights] + [x * k for x in weights]
+        weights = [x * (denominator - k) for x in weights] + [x * k for x in weights]
     return weights
 
 
@@ -115,12 +120,64 @@ class Equivalence:
         }
 
 
-def decide(a: PreferenceStructure, b: PreferenceStructure) -> Equivalence:
+def copy_ties(variables: Iterable[Atom]) -> dict[Atom, Atom]:
+    """The compiler's default bindings as ties: ``M2, M3, …`` → ``M`` and ``Ref2, …`` → ``Ref``."""
+    from dpalogic.logic import Atom
+
+    ties = {}
+    for v in variables:
+        m = _COPY_RE.match(v.pred)
+        if m:
+            ties[v] = Atom(m.group(1), v.out)
+    return ties
+
+
+def _grid(variables: tuple[Atom, ...], ties: Mapping[Atom, Atom]
+          ) -> tuple[int, list[list[int]], list[int]]:
+    """Denominator, per-group numerators and the group of each variable.
+
+    Tied variables share one weight; with ``m`` variables in a group, ``T1·B2 − T2·B1`` has
+    degree ≤ 2m in that weight, so ``2m + 1`` distinct points per group decide the identity.
+    """
+    def rep(v: Atom) -> Atom:
+        seen = set()
+        while v in ties and v not in seen:
+            seen.add(v)
+            v = ties[v]
+        return v
+
+    keys: list[Atom] = []
+    group_of = []
+    for v in variables:
+        r = rep(v)
+        if r not in keys:
+            keys.append(r)
+        group_of.append(keys.index(r))
+    sizes = [group_of.count(g) for g in range(len(keys))]
+    denominator = 2 * max(sizes) + 2
+    numerators = [list(range(1, 2 * m + 2)) for m in sizes]
+    return denominator, numerators, group_of
+
+
+def decide(
+    a: PreferenceStructure,
+    b: PreferenceStructure,
+    *,
+    ties: Mapping[Atom, Atom] | None = None,
+    bind_copies: bool = False,
+) -> Equivalence:
     """Decide exactly whether ``a`` and ``b`` compile to the same loss function.
 
-    See the module docstring for the method (integer polynomial identity on a 3-point grid) and
-    the degenerate cases. Different vocabularies are lifted to their union first (lifting does
-    not change ``T`` or ``B``).
+    See the module docstring for the method (integer polynomial identity on a grid) and the
+    degenerate cases. Different vocabularies are lifted to their union first (lifting does not
+    change ``T`` or ``B``).
+
+    Args:
+        a, b: the two structures.
+        ties: variables that share one weight (``{M2(x,yw): M(x,yw)}``); the grid then has
+            ``2m + 1`` points per shared weight of ``m`` variables.
+        bind_copies: tie copies to their originals as the compiler does by default
+            (``M2, M3, …`` → ``M``, ``Ref2, …`` → ``Ref``); adds to ``ties``.
     """
     from dpalogic.logic import to_paper
 
@@ -131,21 +188,32 @@ def decide(a: PreferenceStructure, b: PreferenceStructure) -> Equivalence:
         return Equivalence(True, True, "same ✓ and ✗ worlds", variables)
     ka, kb = kind(la), kind(lb)
     if ka != "finite" or kb != "finite":
+        # every world weight is > 0 inside the cube, so WMC(S) ≡ 0 iff S = ∅ (ties or not)
         same = ka == kb
         text = {"-inf": "ρ ≡ −∞ (✓ = ∅)", "+inf": "ρ ≡ +∞ (✗ = ∅)",
                 "undefined": "ρ = log 0/0 is undefined (✓ = ✗ = ∅)", "finite": "ρ is finite"}
         reason = (f"both degenerate: {text[ka]}" if same
                   else f"first: {text[ka]}; second: {text[kb]}")
         return Equivalence(same, False, reason, variables)
-    for point in itertools.product(_GRID, repeat=len(variables)):
-        weights = _world_weights(point)
-        t1 = sum(wt for w, wt in enumerate(weights) if (la.top >> w) & 1)
-        b1 = sum(wt for w, wt in enumerate(weights) if (la.bottom >> w) & 1)
-        t2 = sum(wt for w, wt in enumerate(weights) if (lb.top >> w) & 1)
-        b2 = sum(wt for w, wt in enumerate(weights) if (lb.bottom >> w) & 1)
+    all_ties = dict(ties or {})
+    if bind_copies:
+        all_ties.update(copy_ties(variables))
+    denominator, numerators, group_of = _grid(variables, all_ties)
+    n = 1 << len(variables)
+    t1w = [w for w in range(n) if (la.top >> w) & 1]
+    b1w = [w for w in range(n) if (la.bottom >> w) & 1]
+    t2w = [w for w in range(n) if (lb.top >> w) & 1]
+    b2w = [w for w in range(n) if (lb.bottom >> w) & 1]
+    for group_point in itertools.product(*numerators):
+        point = tuple(group_point[g] for g in group_of)
+        weights = _world_weights(point, denominator)
+        t1 = sum(weights[w] for w in t1w)
+        b1 = sum(weights[w] for w in b1w)
+        t2 = sum(weights[w] for w in t2w)
+        b2 = sum(weights[w] for w in b2w)
         if t1 * b2 != t2 * b1:
-            witness = {to_paper(v): Fraction(k, _SCALE) for v, k in zip(variables, point,
-                                                                        strict=True)}
+            witness = {to_paper(v): Fraction(k, denominator)
+                       for v, k in zip(variables, point, strict=True)}
             return Equivalence(
                 False, False,
                 "T1·B2 ≠ T2·B1 at " + ", ".join(f"{k}={v}" for k, v in witness.items()),
@@ -154,9 +222,15 @@ def decide(a: PreferenceStructure, b: PreferenceStructure) -> Equivalence:
     return Equivalence(True, False, "T1·B2 ≡ T2·B1 (same ratio, different worlds)", variables)
 
 
-def equivalent(a: PreferenceStructure, b: PreferenceStructure) -> bool:
+def equivalent(
+    a: PreferenceStructure,
+    b: PreferenceStructure,
+    *,
+    ties: Mapping[Atom, Atom] | None = None,
+    bind_copies: bool = False,
+) -> bool:
     """``True`` iff ``a`` and ``b`` give the same ``ρ`` (hence the same loss for any link)."""
-    return decide(a, b).equivalent
+    return decide(a, b, ties=ties, bind_copies=bind_copies).equivalent
 
 
 @dataclass(frozen=True)
@@ -170,6 +244,8 @@ class Match:
 def coincides_with(
     structure: PreferenceStructure,
     named: Iterable[tuple[str, PreferenceStructure]] | None = None,
+    *,
+    bind_copies: bool = False,
 ) -> list[Match]:
     """The named losses with the same loss function as ``structure`` (identical ones first).
 
@@ -184,7 +260,7 @@ def coincides_with(
         named = [(e.name, e.structure) for e in entries()]
     out = []
     for name, other in named:
-        result = decide(structure, other)
+        result = decide(structure, other, bind_copies=bind_copies)
         if result.equivalent:
             out.append(Match(name, result.identical))
     out.sort(key=lambda m: not m.identical)
