@@ -81,7 +81,8 @@ def make_dpo_config(out_dir: str | Path, **kw: Any) -> DPOConfig:
     which fails on most CPUs), ``use_cpu=True`` when no CUDA device is present,
     ``report_to="none"``, ``logging_steps=1``, ``save_strategy="no"``,
     ``per_device_train_batch_size=4``, ``per_device_eval_batch_size=4``, ``max_length=256``,
-    ``dataloader_num_workers=0``, ``disable_tqdm=True``.
+    ``dataloader_num_workers=0``, ``disable_tqdm=True``, ``gradient_checkpointing=False`` (TRL
+    turns it on; for small models on CPU it only costs time).
 
     Example:
         >>> cfg = make_dpo_config("/tmp/dpalogic-run", max_steps=3, beta=0.1)
@@ -100,6 +101,7 @@ def make_dpo_config(out_dir: str | Path, **kw: Any) -> DPOConfig:
         "max_length": 256,
         "dataloader_num_workers": 0,
         "disable_tqdm": True,
+        "gradient_checkpointing": False,
     }
     defaults.update(kw)
     return DPOConfig(output_dir=str(out_dir), **defaults)
@@ -143,6 +145,7 @@ def resolve_loss_terms(
     beta: float | None = None,
     link: Any = None,
     length_normalize: bool | None = None,
+    default_beta: float | None = None,
     **options: Any,
 ) -> list[LossTerm]:
     """Compile ``loss`` into weighted terms.
@@ -150,7 +153,8 @@ def resolve_loss_terms(
     ``loss`` is a zoo name, a program string, a structure, a compiled loss, or a sequence whose
     items are any of those or ``(spec, weight)`` pairs. ``beta``, ``link``, ``length_normalize``
     and ``options`` are forwarded to :func:`dpalogic.compile` for every item that is not already
-    compiled (``None`` keeps the compiler's / zoo entry's default).
+    compiled (``None`` keeps the compiler's / zoo entry's default). ``default_beta`` is the β of
+    programs and structures when ``beta`` is ``None`` (zoo names keep their entry's β).
 
     Example:
         >>> terms = resolve_loss_terms([("DPO", 1.0), ("DPO", 0.5)], beta=0.1)  # doctest: +SKIP
@@ -189,8 +193,12 @@ def resolve_loss_terms(
             compiled = spec
         else:
             import dpalogic
+            from dpalogic.api import loss_name
 
-            compiled = dpalogic.compile(spec, **kw)
+            item_kw = dict(kw)
+            if beta is None and default_beta is not None and loss_name(spec) is None:
+                item_kw["beta"] = float(default_beta)
+            compiled = dpalogic.compile(spec, **item_kw)
         name = spec if isinstance(spec, str) else None
         terms.append(LossTerm(compiled, weight, name))
     return terms
@@ -226,8 +234,9 @@ class CompiledLossTrainer(DPOTrainer):
             :func:`make_dpo_config` ``("dpalogic-run")``.
         loss: zoo name (``"dpo"``), program string, structure, compiled loss, or a sequence of
             those / of ``(spec, weight)`` pairs (weighted sum of batch means).
-        beta: β for every term compiled here; ``None`` takes ``args.beta`` (TRL's knob). A
-            ready compiled loss keeps its own β.
+        beta: β for every term compiled here. ``None``: a zoo name keeps its entry's β (e.g.
+            SimPO's 2.0, CE's 1.0); a program or structure takes ``args.beta`` (TRL's knob). A
+            ready compiled loss always keeps its own β.
         link: link name or callable ``f(ρ, β)``; ``None`` keeps the default (zoo entry's link,
             else logistic).
         length_normalize: divide log-probs by completion length; ``None`` keeps the default.
@@ -292,7 +301,8 @@ class CompiledLossTrainer(DPOTrainer):
 
         terms = resolve_loss_terms(
             loss,
-            beta=args.beta if beta is None else beta,
+            beta=beta,
+            default_beta=args.beta,
             link=link,
             length_normalize=length_normalize,
             **(loss_options or {}),
@@ -345,6 +355,46 @@ class CompiledLossTrainer(DPOTrainer):
         self.beta = float(getattr(terms[0].loss, "beta", args.beta))
 
     # ------------------------------------------------------------------ loss
+    def set_loss(
+        self,
+        loss: Any,
+        *,
+        beta: float | None = None,
+        link: Any = None,
+        length_normalize: bool | None = None,
+        sft_weight: float | None = None,
+        loss_options: dict[str, Any] | None = None,
+    ) -> None:
+        """Replace the loss (e.g. between training phases); same arguments as the constructor.
+
+        Raises:
+            DPALogicError: the new loss needs reference log-probs but this trainer was built
+                without a reference (its first loss never mentioned ``Ref``).
+        """
+        terms = resolve_loss_terms(
+            loss,
+            beta=beta,
+            default_beta=self.args.beta,
+            link=link,
+            length_normalize=length_normalize,
+            **(loss_options or {}),
+        )
+        needs_ref = any(t.requires_reference for t in terms)
+        has_ref = self.ref_model is not None or self.precompute_ref_logps or _peft(self.model)
+        if needs_ref and not has_ref:
+            raise DPALogicError(
+                f"loss {terms[0].name!r} needs reference log-probs (it mentions Ref) but this "
+                "trainer has no reference model; build a new trainer with ref_model="
+            )
+        if sft_weight is not None:
+            sft_weight = float(sft_weight)
+            if not math.isfinite(sft_weight) or sft_weight < 0:
+                raise DPALogicError(f"sft_weight must be a finite number >= 0, got {sft_weight}")
+            self.sft_weight = sft_weight
+        self.loss_terms = terms
+        self.requires_reference = needs_ref
+        self.beta = float(getattr(terms[0].loss, "beta", self.args.beta))
+
     def compute_loss(
         self,
         model: nn.Module,
