@@ -27,8 +27,12 @@ import torch.nn.functional as F
 
 def log1m(a: torch.Tensor) -> torch.Tensor:
     """``log(1 - exp(a))`` for a log-probability ``a``; ``-inf`` at ``a = 0`` (no clamping)."""
-    # log(-expm1(a)) keeps full precision near a = 0, where 1 - exp(a) would cancel.
-    return torch.log(-torch.expm1(a))
+    # Two branches (Mächler 2012): log(-expm1(a)) near 0 where 1 - e^a cancels, log1p(-e^a) far
+    # from 0 where expm1(a) rounds to -1. Each branch only sees inputs it handles (no NaN grads).
+    near = a > -0.6931471805599453
+    a_near = torch.where(near, a, torch.full_like(a, -1.0))
+    a_far = torch.where(near, torch.full_like(a, -1.0), a)
+    return torch.where(near, torch.log(-torch.expm1(a_near)), torch.log1p(-torch.exp(a_far)))
 
 
 def logistic(rho: torch.Tensor, beta: float) -> torch.Tensor:
