@@ -114,3 +114,18 @@ def test_compare(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unknown_loss(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lattice", "NoSuchLoss"]) == 1
     assert "error" in capsys.readouterr().err
+
+
+def test_compare_one_argument_lists_named_losses(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "compare", "Implies(M(x,yl),M(x,yw)); PC=XOR(M(x,yl),M(x,yw))",
+                    "--json")
+    assert {"name": "ORPO", "identical": True} in data["same_loss_as"]
+    # p_w p_l / (p_w (1 − p_l)) = p_l / (1 − p_l): no named loss has it
+    data = run_json(capsys, "compare", "And(M(x,yw),M(x,yl)); PC=M(x,yw)", "--json")
+    assert data["same_loss_as"] == []
+    # CE ∧ Ref(x,yw) on both sides: the same function as CE, written with other worlds
+    prog = "M(x,yw); PC=Ref(x,yw)"
+    data = run_json(capsys, "compare", prog, "--json")
+    assert {"name": "CE", "identical": False} in data["same_loss_as"]
+    assert main(["compare", prog]) == 0
+    assert "≡ CE" in capsys.readouterr().out

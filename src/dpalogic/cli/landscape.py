@@ -100,6 +100,12 @@ def _structure_json(s: PreferenceStructure) -> dict[str, Any]:
 
 
 def _fmt_worlds(mask: int, variables: Any) -> str:
+    """World names for small vocabularies, a minimised formula (e.g. ``M(x,yw) ∧ Ref(x,yl)``)
+    beyond three variables, where world lists get long."""
+    if len(variables) > 3:
+        from dpalogic.logic import formula_of, to_unicode
+
+        return to_unicode(formula_of(mask, variables))
     names = _worlds(mask, variables)
     return ", ".join(names) if names else "∅"
 
@@ -265,16 +271,35 @@ def between(
 
 def compare_command(
     a: str = typer.Argument(..., help="First loss (name or program)."),
-    b: str = typer.Argument(..., help="Second loss (name or program)."),
+    b: str | None = typer.Argument(None, help="Second loss; omit it to list the named losses "
+                                              "with the same loss function as A."),
+    bind_copies: bool = typer.Option(False, "--bind-copies",
+                                     help="Treat copies M2, Ref2, … as their originals."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Order (more/less constrained, equal, incomparable) and functional equivalence."""
-    from dpalogic.landscape.equivalence import decide
+    from dpalogic.landscape.equivalence import coincides_with, decide
     from dpalogic.landscape.order import compare, join, meet
 
-    la, lb = _resolve(a), _resolve(b)
+    la = _resolve(a)
+    if b is None:
+        named = [(name, s) for name, _, _, s in _zoo()]
+        matches = coincides_with(la.structure, named, bind_copies=bind_copies)
+        if as_json:
+            print(json.dumps({"loss": la.name, "structure": _structure_json(la.structure),
+                              "same_loss_as": [{"name": m.name, "identical": m.identical}
+                                               for m in matches]}, ensure_ascii=False, indent=2))
+            return
+        console = _console()
+        if not matches:
+            console.print(f"{la.name} coincides with no named loss")
+        for m in matches:
+            how = "identical ✓/✗" if m.identical else "same loss function, different worlds"
+            console.print(f"{la.name} ≡ {m.name} ({how})")
+        return
+    lb = _resolve(b)
     cmp = compare(la.structure, lb.structure, (la.name, lb.name))
-    eq = decide(la.structure, lb.structure)
+    eq = decide(la.structure, lb.structure, bind_copies=bind_copies)
     m, j = meet(la.structure, lb.structure), join(la.structure, lb.structure)
     if as_json:
         print(json.dumps({**cmp.to_dict(), "equivalence": eq.to_dict(),
