@@ -136,3 +136,15 @@ def test_describe_worlds_and_region_label() -> None:
     assert describe_worlds(0, NO_REF) == "∅"
     d = hasse({"CE": NAMED["CE"]})
     assert d.regions[0].label == to_paper(d.regions[0].formula)
+
+
+def test_reference_version_matches_the_zoo() -> None:
+    zoo = pytest.importorskip("dpalogic.zoo")
+    refs = [e for e in zoo.entries() if e.kind == "reference-version"]
+    if not refs:  # pragma: no cover - zoo still landing
+        pytest.skip("no reference-version entries")
+    for entry in refs:
+        base = zoo.get(entry.base).structure
+        assert is_leq(reference_version(base), entry.structure), entry.name
+        assert is_leq(entry.structure, reference_version(base)), entry.name
+    assert reference_version(zoo.get("CPO").structure) == zoo.get("DPO").structure.lift(WITH_REF)
