@@ -245,7 +245,7 @@ ENTRIES: list[LossEntry] = [
             r" - \beta\log\pi_\theta(y_l\mid x)\bigr)"
             r" - \lambda\log\pi_\theta(y_w\mid x)"
         ),
-        original="-log(sigmoid(beta*(log(p_w) - log(p_l)))) - lambda*log(p_w)",
+        original="-log(sigmoid(beta*(log(p_w) - log(p_l)))) - lam*log(p_w)",
         P="Implies(M(x,yl),M(x,yw))",
         PC="Or(M(x,yl),M(x,yw))",
         PA="And(M(x,yw),M(x,yl))",
@@ -269,7 +269,7 @@ ENTRIES: list[LossEntry] = [
             r"\max\bigl(0, \delta - \log\pi_\theta(y_w\mid x) + \log\pi_\theta(y_l\mid x)\bigr)"
             r" - \lambda\log\pi_\theta(y_{\mathrm{ref}}\mid x)"
         ),
-        original="max(0, delta - log(p_w) + log(p_l)) - lambda*log(p_w)",
+        original="max(0, delta - log(p_w) + log(p_l)) - lam*log(p_w)",
         P="Implies(M(x,yl),M(x,yw))",
         PC="Or(M(x,yl),M(x,yw))",
         PA="And(M(x,yw),M(x,yl))",
@@ -490,14 +490,13 @@ ENTRIES: list[LossEntry] = [
             r"\log\frac{\pi_\theta(y_l)}{\pi_{\mathrm{ref}}(y_l)} - \lambda\max\bigl(0, "
             r"\log\frac{\pi_{\mathrm{ref}}(y_w)}{\pi_\theta(y_w)}\bigr)\bigr)\Bigr)"
         ),
-        original=(
-            "-log(sigmoid(beta*(log(p_w/r_w) - log(p_l/r_l) - lambda_*max(0, log(r_w/p_w)))))"
-        ),
+        original=("-log(sigmoid(beta*(log(p_w/r_w) - log(p_l/r_l) - lam*max(0, log(r_w/p_w)))))"),
         P="Implies(And(M(x,yl),Ref(x,yw)),And(M(x,yw),Ref(x,yl)))",
         PC="Or(And(M(x,yw),Ref(x,yl)),And(M(x,yl),Ref(x,yw)))",
         PA="And(And(M(x,yw),Ref(x,yl)),And(M(x,yl),Ref(x,yw)))",
         rho=_dpo,
         regularizers=(_dpop_penalty,),
+        decompile_options={"penalties": "regularizer"},
         defaults={"beta": 0.3, "lambda_": 50.0},
         reference=lambda p, t: rm.logistic(
             _dpo(p, t)

@@ -106,6 +106,8 @@ class LossEntry:
         regularizers: compiler regularizer objects (or factories ``params -> regularizer``).
         aliases: other accepted names.
         notes: caveats (documented in ``docs/zoo.md``).
+        decompile_options: keyword options for ``decompile(original, ...)`` that read it as
+            declared (e.g. DPOP's penalty as a regulariser rather than copies).
         ratio: ``(ρ_top, ρ_bottom)`` as text (used to derive reference versions' ``original``).
     """
 
@@ -133,6 +135,7 @@ class LossEntry:
     aliases: tuple[str, ...] = ()
     notes: str = ""
     ratio: tuple[str, str] | None = None
+    decompile_options: Mapping[str, Any] = field(default_factory=dict)
     base: str | None = None  # for reference versions: the no-reference entry it derives from
 
     def __post_init__(self) -> None:
@@ -296,6 +299,10 @@ class BoundLoss:
 
     def __call__(self, **tensors: Any) -> torch.Tensor:
         return self.compiled(**self._inputs(tensors))
+
+    def rho(self, **tensors: Any) -> torch.Tensor:
+        """Per-example ρ with the bound inputs added."""
+        return self.compiled.rho(**self._inputs(tensors))
 
     def details(self, **tensors: Any) -> Any:
         """The compiled loss's details with the bound inputs added."""
