@@ -28,7 +28,7 @@ from dpalogic.logic import NO_REF, WITH_REF, Atom, PreferenceStructure
 BETA, GAMMA = 0.1, 0.5
 
 
-def _structure(variables: tuple[Atom, ...], top, bottom) -> PreferenceStructure:  # noqa: ANN001
+def _structure(variables: tuple[Atom, ...], top, bottom) -> PreferenceStructure:
     n = len(variables)
     t = b = 0
     for w in range(1 << n):
@@ -38,21 +38,21 @@ def _structure(variables: tuple[Atom, ...], top, bottom) -> PreferenceStructure:
     return PreferenceStructure(variables, t, b)
 
 
-def hand_dpo(pc, pr, rc, rr, **_):  # noqa: ANN001, ANN003, ANN201
+def hand_dpo(pc, pr, rc, rr, **_):
     logits = (pc - pr) - (rc - rr)
     return -F.logsigmoid(BETA * logits)
 
 
-def hand_cpo(pc, pr, **_):  # noqa: ANN001, ANN003, ANN201
+def hand_cpo(pc, pr, **_):
     return -F.logsigmoid(BETA * (pc - pr))
 
 
-def hand_orpo(pc, pr, **_):  # noqa: ANN001, ANN003, ANN201
+def hand_orpo(pc, pr, **_):
     log_odds = (pc - pr) - (torch.log1p(-torch.exp(pc)) - torch.log1p(-torch.exp(pr)))
     return -F.logsigmoid(log_odds)
 
 
-def hand_simpo(pc, pr, lc, lr, **_):  # noqa: ANN001, ANN003, ANN201
+def hand_simpo(pc, pr, lc, lr, **_):
     return -F.logsigmoid(BETA * (pc / lc - pr / lr) - GAMMA)
 
 
@@ -62,7 +62,9 @@ def cases() -> list[tuple[str, Callable, Callable]]:
         _structure(WITH_REF, lambda w, lo, rw, rl: w and rl, lambda w, lo, rw, rl: lo and rw),
         beta=BETA,
     )
-    cpo = compile_structure(PreferenceStructure.from_worlds(["TT", "TF"], ["TT", "FT"], NO_REF), beta=BETA)
+    cpo = compile_structure(
+        PreferenceStructure.from_worlds(["TT", "TF"], ["TT", "FT"], NO_REF), beta=BETA
+    )
     orpo = compile_structure(PreferenceStructure.from_worlds(["TF"], ["FT"], NO_REF), beta=1.0)
     mref = (Atom("M", "yw"), Atom("M", "yl"), Atom("Mref", "yw"), Atom("Mref", "yl"))
     simpo = compile_structure(
@@ -72,7 +74,7 @@ def cases() -> list[tuple[str, Callable, Callable]]:
     )
     margin = (torch.tensor(0.0), torch.tensor(-GAMMA / BETA))  # log m_w − log m_l = γ/β
 
-    def c_dpo(pc, pr, rc, rr, **_):  # noqa: ANN001, ANN003, ANN202
+    def c_dpo(pc, pr, rc, rr, **_):
         return dpo(
             policy_chosen_logps=pc,
             policy_rejected_logps=pr,
@@ -80,13 +82,13 @@ def cases() -> list[tuple[str, Callable, Callable]]:
             reference_rejected_logps=rr,
         )
 
-    def c_cpo(pc, pr, **_):  # noqa: ANN001, ANN003, ANN202
+    def c_cpo(pc, pr, **_):
         return cpo(policy_chosen_logps=pc, policy_rejected_logps=pr)
 
-    def c_orpo(pc, pr, **_):  # noqa: ANN001, ANN003, ANN202
+    def c_orpo(pc, pr, **_):
         return orpo(policy_chosen_logps=pc, policy_rejected_logps=pr)
 
-    def c_simpo(pc, pr, lc, lr, **_):  # noqa: ANN001, ANN003, ANN202
+    def c_simpo(pc, pr, lc, lr, **_):
         return simpo(
             policy_chosen_logps=pc,
             policy_rejected_logps=pr,
@@ -128,7 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     inputs = make_inputs(args.n)
     print(
         f"# dpalogic compiler benchmark: n={args.n:,} pairs, float32, forward+backward, "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{platform.processor() or platform.machine()}"
         + (", torch.compile" if args.compile else ", eager")
     )
     print(f"{'loss':8s} {'hand (ms)':>10s} {'compiled (ms)':>14s} {'ratio':>7s}")
