@@ -111,13 +111,20 @@ def _add_log(logs: LogTerms, q: sympy.Expr, coeff: sympy.Expr) -> sympy.Expr:
             )
         c, factors = sympy.factor_list(sympy.expand(part), *sorted(syms, key=str))
         center = {s: sympy.Rational(1, 2) for s in syms}
+        fixed = []
         for f, k in factors:
             if f.subs(center) < 0:
                 f, c = -f, c * (-1) ** k
+            fixed.append((f, k))
+        if c < 0:  # a factor that changes sign on the cube: keep the sign with the factor, so the
+            # corner test names the world that gets a negative coefficient
+            i = next((i for i, (_, k) in enumerate(fixed) if k % 2), None)
+            if i is None:
+                raise DecompileError(f"log of a negative quantity {part}")
+            fixed[i], c = (-fixed[i][0], fixed[i][1]), -c
+        for f, k in fixed:
             logs[f] += sign * coeff * k
         if c != 1:
-            if c < 0:
-                raise DecompileError(f"log of a negative quantity {part}")
             const += sign * coeff * sympy.log(c)
     return const
 
