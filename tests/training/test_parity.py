@@ -1,6 +1,7 @@
-"""Parity with TRL: for every loss TRL 1.16 has built in (sigmoid, ipo, hinge, robust,
-sigmoid_norm, bco_pair, sigmoid+sft), CompiledLossTrainer with the equivalent compiled loss gives
-the same loss and the same gradients as TRL's own DPOTrainer, on the same tiny model and batch.
+"""Parity with TRL: for the losses TRL 1.16 has built in (sigmoid, ipo, hinge, robust,
+sigmoid_norm, bco_pair, sigmoid+sft; also nca_pair, sppo_hard, apo_zero),
+CompiledLossTrainer with the equivalent compiled loss gives the same loss and the same gradients
+as TRL's own DPOTrainer, on the same tiny model and batch (1e-6).
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ DPO = _s("And(M(x,yw),Ref(x,yl))", "And(M(x,yl),Ref(x,yw))")
 # bco_pair's two halves: -log σ(β log(p_w/r_w)) and -log σ(β log(r_l/p_l)).
 BCO_CHOSEN = _s("M(x,yw)", "Ref(x,yw)")
 BCO_REJECTED = _s("Ref(x,yl)", "M(x,yl)")
+# nca_pair's middle term: -log σ(-β log(p_w/r_w)), i.e. ρ = log(r_w/p_w).
+BCO_CHOSEN_SWAPPED = _s("Ref(x,yw)", "M(x,yw)")
+
+
+def _one_minus_sigmoid(rho: torch.Tensor, beta: float) -> torch.Tensor:
+    """APO-zero's per-side link 1 − σ(βρ) (a user-supplied link)."""
+    return 1 - torch.sigmoid(beta * rho)
 
 
 def _compiled(structure: PreferenceStructure, **kw: Any) -> Any:
@@ -78,6 +86,33 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         "weighted-sum",
         {"loss_type": ["sigmoid", "hinge", "sft"], "loss_weights": [0.3, 2.0, 1.0]},
         {"loss": [(_compiled(DPO), 0.3), (_compiled(DPO, link="hinge"), 2.0)], "sft_weight": 1.0},
+    ),
+    # Beyond the required set: TRL losses that are sums of per-side structures.
+    (
+        "nca_pair",
+        {"loss_type": ["nca_pair"]},
+        {
+            "loss": [
+                (_compiled(BCO_CHOSEN), 1.0),
+                (_compiled(BCO_CHOSEN_SWAPPED), 0.5),
+                (_compiled(BCO_REJECTED), 0.5),
+            ]
+        },
+    ),
+    (
+        "sppo_hard",
+        {"loss_type": ["sppo_hard"]},
+        {"loss": [_compiled(BCO_CHOSEN, link="squared"), _compiled(BCO_REJECTED, link="squared")]},
+    ),
+    (
+        "apo_zero",
+        {"loss_type": ["apo_zero"]},
+        {
+            "loss": [
+                _compiled(BCO_CHOSEN, link=_one_minus_sigmoid),
+                _compiled(BCO_REJECTED, link=_one_minus_sigmoid),
+            ]
+        },
     ),
     (
         "precomputed-ref",
