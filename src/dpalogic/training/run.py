@@ -689,6 +689,7 @@ def train(
     progress: bool = True,
     console: Any = None,
     stop_after: int | None = None,
+    before: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run one training job described by *config*; see the module docstring for the directory.
 
@@ -699,6 +700,8 @@ def train(
         stop_after: stop right after step *stop_after* as if interrupted (a checkpoint is written
             there); the partial directory is kept and ``resume=True`` continues the run. The
             result's ``status`` is then ``"interrupted"``.
+        before: the "before" evaluation of an earlier run of the same model, data and seed
+            (``RunResult.before``) to reuse instead of evaluating the untrained model again.
 
     Returns:
         A :class:`RunResult` (on non-main processes its evaluation fields are ``None``).
@@ -735,6 +738,10 @@ def train(
         resume_from = _last_checkpoint(partial / "checkpoints")
     elif config.resume and out.exists() and not config.overwrite:
         raise DPALogicError(f"nothing to resume: {out} is a completed run (--overwrite redoes it)")
+    if (not config.resume and not config.overwrite and partial.is_dir()
+            and _last_checkpoint(partial / "checkpoints") is not None):
+        raise DPALogicError(f"an interrupted run is in {partial}: use --resume to continue it "
+                            "or --overwrite to start over")
     if out.exists() and not (config.overwrite or (config.resume and partial.is_dir())):
         raise DPALogicError(f"output directory exists: {out} (use --overwrite or another --out)")
     if out.exists() and not out.is_dir():
@@ -768,14 +775,15 @@ def train(
         created = False
         if is_main:
             if partial.exists() and resume_from is None and not config.resume:
-                shutil.rmtree(partial)  # a stale partial directory of a run that never checkpointed
+                shutil.rmtree(partial)  # stale, or --overwrite: start over
             created = not partial.exists()
             partial.mkdir(parents=True, exist_ok=True)
             (partial / "config.yaml").write_text(config.to_yaml())
         state.wait_for_everyone()
         try:
             result = _run(config, compiled, model, tokenizer, dataset, eval_split, ref_model,
-                          peft_config, partial, out, resume_from, progress, stop_after, state, t0)
+                          peft_config, partial, out, resume_from, progress, stop_after, state, t0,
+                          before)
         except BaseException:
             # No barrier here: the other processes may be gone. Keep checkpoints for --resume.
             if is_main and partial.exists() and _last_checkpoint(partial / "checkpoints") is None:
@@ -820,6 +828,7 @@ def _run(
     stop_after: int | None,
     state: Any,
     t0: float,
+    before: dict[str, Any] | None,
 ) -> RunResult:
     from dpalogic.training.trainer import CompiledLossTrainer, make_dpo_config
 
@@ -830,9 +839,12 @@ def _run(
     before_path = partial / "eval_before.json"
 
     # ---- before: evaluated once (kept across a resume)
-    before: dict[str, Any] | None = None
-    if config.evaluate and is_main:
-        if before_path.exists():
+    if not config.evaluate:
+        before = None
+    elif is_main:
+        if before is not None:
+            _write_json(before_path, before)
+        elif before_path.exists():
             before = json.loads(before_path.read_text())
         else:
             before = _evaluate(model, tokenizer, eval_split, config, norm)
@@ -929,6 +941,8 @@ def _run(
             "loss": {"spec": config.loss,
                      "program": _program_text(compiled),
                      "requires_reference": bool(compiled.requires_reference)},
+            "reference": _reference_text(config, compiled),
+            "lora": config.lora,
             "processes": state.num_processes,
             "versions": _versions(),
         })
@@ -945,6 +959,16 @@ def _run(
     return RunResult(out=out, status="completed", config=config, steps=steps_done,
                      seconds=seconds, final_loss=final_loss, before=before, after=after,
                      metrics=metrics)
+
+
+def _reference_text(config: TrainConfig, compiled: Any) -> str:
+    if not compiled.requires_reference:
+        return "none"
+    if config.reference.strip().lower() == "auto":
+        if config.lora:
+            return "the model with its LoRA adapter disabled"
+        return "frozen copy of the starting model"
+    return config.reference.strip()
 
 
 def _split_name(dataset: Any, split: Any) -> str:

@@ -1,0 +1,166 @@
+"""Train SmolLM2-135M-Instruct on the built-in data with DPO and a novel loss; record the numbers.
+
+Regenerates the "SmolLM2-135M study" section of docs/training.md (between the ``study:begin`` /
+``study:end`` markers), docs/results/smollm2_study.json and the figures
+docs/figures/smollm2-<loss>.png. One run at a time; each takes a few minutes on 2 CPU cores::
+
+    .venv/bin/python scripts/smollm2_study.py                      # DPO and cCPO, 40 steps
+    .venv/bin/python scripts/smollm2_study.py --losses DPO ref-ORPO --steps 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "training.md"
+RESULTS = ROOT / "docs" / "results" / "smollm2_study.json"
+FIGURES = ROOT / "docs" / "figures"
+BEGIN, END = "<!-- study:begin -->", "<!-- study:end -->"
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def markdown(study: dict[str, Any]) -> str:
+    """The docs section: settings, a results table and the figures."""
+    cfg = study["settings"]
+    m = study["machine"]
+    lines = [
+        f"Measured {study['date']} on {m['cpu']} ({m['cores']} cores, "
+        f"{m['torch_threads']} torch threads{', GPU ' + m['gpu'] if m['gpu'] else ', no GPU'}; "
+        "the machine was shared with other jobs, so times are upper bounds). Settings: "
+        f"`model={cfg['model']}`, `steps={cfg['steps']}`, `batch_size={cfg['batch_size']}`, "
+        f"`lr={cfg['lr']}`, `max_length={cfg['max_length']}`, `n_train={cfg['n_train']}`, "
+        f"held-out `n_test={cfg['n_test']}` pairs (generation accuracy on the first "
+        f"{cfg['generation_limit']}), `seed={cfg['seed']}`; β is each loss's own default. "
+        "Regenerate with `.venv/bin/python scripts/smollm2_study.py`.",
+        "",
+        "| loss | kind | β | pref. acc. before | pref. acc. after | margin before → after "
+        "| gen. acc. before → after | final loss | time |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in study["runs"]:
+        lines.append(
+            f"| {r['loss']} | {r['kind']} | {r['beta']:g} "
+            f"| {fmt(r['preference_accuracy_before'])} | **{fmt(r['preference_accuracy_after'])}** "
+            f"| {fmt(r['margin_before'])} → {fmt(r['margin_after'])} "
+            f"| {fmt(r['generation_accuracy_before'])} → {fmt(r['generation_accuracy_after'])} "
+            f"| {fmt(r['final_loss'])} | {r['seconds'] / 60:.1f} min |"
+        )
+    lines.append("")
+    for r in study["runs"]:
+        lines.append(f"![{r['loss']} training dynamics](figures/{r['figure']})")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_doc(section: str) -> None:
+    text = DOC.read_text() if DOC.exists() else ""
+    if BEGIN in text and END in text:
+        pre, rest = text.split(BEGIN, 1)
+        _, post = rest.split(END, 1)
+        DOC.write_text(f"{pre}{BEGIN}\n{section}{END}{post}")
+    else:
+        DOC.write_text(f"{text}\n{BEGIN}\n{section}{END}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--losses", nargs="+", default=["DPO", "cCPO"])
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--n-test", type=int, default=None)
+    parser.add_argument("--generation-limit", type=int, default=None)
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--runs", default=str(ROOT / "runs" / "smollm2-study"))
+    parser.add_argument("--no-docs", action="store_true", help="Do not touch docs/ (a probe).")
+    args = parser.parse_args(argv)
+
+    from dpalogic import zoo
+    from dpalogic.training.run import demo_config, resolve_loss, train
+
+    changes: dict[str, Any] = {"model": args.model, "overwrite": True}
+    for key in ("steps", "batch_size", "lr", "n_test", "generation_limit"):
+        value = getattr(args, key)
+        if value is not None:
+            changes[key] = value
+    study: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "settings": demo_config("DPO", **changes).to_dict(),
+        "runs": [],
+    }
+    befores: dict[bool, Any] = {}
+    for loss in args.losses:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", loss).strip("-").lower()
+        out = Path(args.runs) / slug
+        config = demo_config(loss, out=str(out), **changes)
+        print(f"[{time.strftime('%H:%M:%S')}] training {loss}: {config.to_dict()}", flush=True)
+        norm = bool(getattr(resolve_loss(config), "length_normalize", False))
+        # the untrained model is the same for every loss: evaluate it once per accuracy kind
+        result = train(config, progress=False, before=befores.get(norm))
+        befores[norm] = result.before
+        s = result.summary()
+        entry = zoo.get(loss) if loss in zoo.names() else None
+        run = {
+            **s,
+            "kind": getattr(entry, "kind", "program"),
+            "beta": float(resolve_loss(config).beta),
+            "margin_before": (result.before or {}).get("preference", {}).get("mean_margin"),
+            "margin_after": (result.after or {}).get("preference", {}).get("mean_margin"),
+            "figure": f"smollm2-{slug}.png",
+        }
+        study["runs"].append(run)
+        print(f"[{time.strftime('%H:%M:%S')}] {loss}: {json.dumps(run)}", flush=True)
+        if not args.no_docs:
+            FIGURES.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / "dynamics.png", FIGURES / run["figure"])
+    if not args.no_docs:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(study, indent=2) + "\n")
+        update_doc(markdown(study))
+    print(markdown(study))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
