@@ -244,7 +244,7 @@ def preference_accuracy(
     )
     chosen, rejected = scores[: len(rows)], scores[len(rows) :]
     return {
-        "accuracy": _mean((chosen > rejected).float()),
+        "accuracy": int((chosen > rejected).sum()) / len(rows) if rows else None,
         "mean_chosen_logp": _mean(chosen),
         "mean_rejected_logp": _mean(rejected),
         "mean_margin": _mean(chosen - rejected),
