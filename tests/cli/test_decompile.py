@@ -10,12 +10,25 @@ from dpalogic.cli import main
 
 
 def test_decompile_json_dpo(capsys: pytest.CaptureFixture[str]) -> None:
-    expr = ("-logsigmoid(beta*((policy_chosen_logps - reference_chosen_logps)"
-            " - (policy_rejected_logps - reference_rejected_logps)))")
+    expr = (
+        "-logsigmoid(beta*((policy_chosen_logps - reference_chosen_logps)"
+        " - (policy_rejected_logps - reference_rejected_logps)))"
+    )
     assert main(["decompile", expr, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    for key in ("name", "variables", "P", "PC", "PA", "top", "bottom", "rho", "link", "beta",
-                "stripped"):
+    for key in (
+        "name",
+        "variables",
+        "P",
+        "PC",
+        "PA",
+        "top",
+        "bottom",
+        "rho",
+        "link",
+        "beta",
+        "stripped",
+    ):
         assert key in data
     assert data["variables"] == ["M(x,yw)", "M(x,yl)", "Ref(x,yw)", "Ref(x,yl)"]
     assert data["link"] == "logistic" and data["beta"] == "beta"

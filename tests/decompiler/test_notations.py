@@ -76,8 +76,10 @@ def test_sum_of_terms_gives_a_list_of_structures() -> None:
     assert [str(t.weight) for t in r.terms] == ["1", "1"]
     assert_round_trip(r, {"beta": 0.1})
     # TRL's bco_pair, with its running-mean shift δ, and weighted terms
-    bco = decompile("-logsigmoid(beta*(logp_w - ref_logp_w) - delta)"
-                    " - 0.5*logsigmoid(-(beta*(logp_l - ref_logp_l) - delta))")
+    bco = decompile(
+        "-logsigmoid(beta*(logp_w - ref_logp_w) - delta)"
+        " - 0.5*logsigmoid(-(beta*(logp_l - ref_logp_l) - delta))"
+    )
     assert len(bco.terms) == 2 and {str(t.weight) for t in bco.terms} == {"1", "1/2"}
     assert all(t.margin is not None for t in bco.terms)
     assert_round_trip(bco, {"beta": 0.1, "delta": 0.05})
@@ -123,8 +125,14 @@ def test_parse_reductions_recorded() -> None:
     assert reductions == ["mean"]
 
 
-def trl_dpo(policy_chosen_logps, policy_rejected_logps, reference_chosen_logps,
-            reference_rejected_logps, beta=0.1, label_smoothing=0.0):  # type: ignore[no-untyped-def]
+def trl_dpo(
+    policy_chosen_logps,
+    policy_rejected_logps,
+    reference_chosen_logps,
+    reference_rejected_logps,
+    beta=0.1,
+    label_smoothing=0.0,
+):  # type: ignore[no-untyped-def]
     """TRL's sigmoid loss (with cDPO's label smoothing), as written in the trainer."""
     pi_logratios = policy_chosen_logps - policy_rejected_logps
     ref_logratios = reference_chosen_logps - reference_rejected_logps
@@ -137,8 +145,9 @@ def trl_dpo(policy_chosen_logps, policy_rejected_logps, reference_chosen_logps,
     return losses.mean(), chosen_rewards
 
 
-def orpo_like(policy_chosen_logps, policy_rejected_logps, chosen_lengths, rejected_lengths,
-              lam=0.1):  # type: ignore[no-untyped-def]
+def orpo_like(
+    policy_chosen_logps, policy_rejected_logps, chosen_lengths, rejected_lengths, lam=0.1
+):  # type: ignore[no-untyped-def]
     """ORPO with torch.exp / torch.log1p / torch.sigmoid / torch.log, as code bases write it."""
     lw = policy_chosen_logps / chosen_lengths
     ll = policy_rejected_logps / rejected_lengths
@@ -148,8 +157,10 @@ def orpo_like(policy_chosen_logps, policy_rejected_logps, chosen_lengths, reject
 
 
 def slic_like(policy_chosen_logps, policy_rejected_logps, delta, lam):  # type: ignore[no-untyped-def]
-    return (torch.relu(delta - (policy_chosen_logps - policy_rejected_logps))
-            - lam * policy_chosen_logps).clamp_min(0.0) * 1.0
+    return (
+        torch.relu(delta - (policy_chosen_logps - policy_rejected_logps))
+        - lam * policy_chosen_logps
+    ).clamp_min(0.0) * 1.0
 
 
 def test_traced_functions() -> None:
@@ -170,5 +181,5 @@ def test_traced_clamp_outside_is_rejected_clearly() -> None:
 
     from dpalogic.errors import DecompileError
 
-    with pytest.raises(DecompileError, match="no link recognised|max"):
+    with pytest.raises(DecompileError, match=r"no link recognised|max"):
         decompile(slic_like)

@@ -88,7 +88,12 @@ def test_dpop_copies_and_regularizer_reading() -> None:
     copies = decompile(text)
     s = copies.structure
     assert {str(v) for v in s.used_variables()} == {
-        "M(x,yw)", "M(x,yl)", "Ref(x,yw)", "Ref(x,yl)", "M2(x,yw)", "Ref2(x,yw)"
+        "M(x,yw)",
+        "M(x,yl)",
+        "Ref(x,yw)",
+        "Ref(x,yl)",
+        "M2(x,yw)",
+        "Ref2(x,yw)",
     }
     assert copies.terms[0].rho_text() == "log p_w r_l p2_w / (p_l r_w r2_w)"
     kinds = [x.kind for x in copies.all_stripped()]

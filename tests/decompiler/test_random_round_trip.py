@@ -46,7 +46,7 @@ def _check(s: PreferenceStructure, link: str, beta: float, seed: int) -> None:
     term = result.terms[0]
     if _coprime(s):
         got = term.structure
-        assert got == s or got.negate() == s and link == "squared"
+        assert got == s or (got.negate() == s and link == "squared")
     kw = batch(seed)
     want = compile_structure(s, link=link, beta=beta)(**{k: kw[k] for k in KEYS})
     got_loss = result.compile(beta=beta)(**kw)

@@ -12,8 +12,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("decompile", context_settings={"ignore_unknown_options": True})
     def decompile_cmd(
-        expr: str = typer.Argument(..., help="The loss, e.g. \"-logsigmoid(beta*(logp_w - logp_l))\""),
-        as_json: bool = typer.Option(False, "--json", help="Print explain's JSON plus link/beta/stripped."),
+        expr: str = typer.Argument(
+            ..., help='The loss, e.g. "-logsigmoid(beta*(logp_w - logp_l))"'
+        ),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print explain's JSON plus link/beta/stripped."
+        ),
         penalties: str = typer.Option(
             "copies", help="DPOP-style penalty inside the link: 'copies' or 'regularizer'."
         ),
@@ -39,7 +43,9 @@ def _print_rich(result: object) -> None:
     console = Console()
     for i, term in enumerate(result.terms):
         data = term.to_json()
-        table = Table(title=f"term {i + 1}" if len(result.terms) > 1 else "decompiled", show_header=False)
+        table = Table(
+            title=f"term {i + 1}" if len(result.terms) > 1 else "decompiled", show_header=False
+        )
         table.add_column("field", style="bold")
         table.add_column("value")
         for key in ("P", "PC", "PA"):

@@ -53,8 +53,10 @@ def length_normalise(z: sympy.Expr) -> tuple[sympy.Expr, bool]:
 
 def _culprit(part: sympy.Expr, syms: set[sympy.Symbol]) -> sympy.Expr:
     for node in sympy.preorder_traversal(part):
-        if node.is_Pow and (node.base.free_symbols & syms) and not (
-            node.exp.is_Integer and node.exp > 0
+        if (
+            node.is_Pow
+            and (node.base.free_symbols & syms)
+            and not (node.exp.is_Integer and node.exp > 0)
         ):
             return node
         if isinstance(node, sympy.Function) and node.free_symbols & syms:
@@ -106,7 +108,8 @@ def _add_log(logs: LogTerms, q: sympy.Expr, coeff: sympy.Expr) -> sympy.Expr:
             bad = _culprit(part, syms)
             raise DecompileError(
                 f"{bad} is not multilinear in the weights: a preference structure's weighted model "
-                f"count is a multilinear polynomial in p, r, 1-p, …, and {bad} cannot be turned into "
+                f"count is a multilinear polynomial in p, r, 1-p, …, and {bad} cannot be turned "
+                f"into "
                 f"copies (only integer powers can)"
             )
         c, factors = sympy.factor_list(sympy.expand(part), *sorted(syms, key=str))
@@ -156,8 +159,9 @@ def integer_scale(
         r = _rational(c / ref)
         if r is None:
             raise DecompileError(
-                f"the coefficients {ref} of log({ref_f}) and {c} of log({f}) in {what} are not in an "
-                f"integer ratio: a structure needs integer powers of its factors (copies); give the "
+                f"the coefficients {ref} of log({ref_f}) and {c} of log({f}) in {what} are not in "
+                f"an integer ratio: a structure needs integer powers of its factors (copies); "
+                f"give the "
                 f"hyperparameters numeric values"
             )
         ratios[f] = r
@@ -181,9 +185,7 @@ def _next_copy(atom: Atom) -> Atom:
     return Atom(f"{base}{int(num) + 1 if num else 2}", atom.out)
 
 
-def side_polynomial(
-    factors: list[tuple[sympy.Expr, int]], copies: list[str]
-) -> sympy.Expr:
+def side_polynomial(factors: list[tuple[sympy.Expr, int]], copies: list[str]) -> sympy.Expr:
     """The product of ``f^k`` with repeated variables renamed to copies (appends to *copies*)."""
     used: set[Atom] = set()
     out = sympy.S.One
@@ -241,7 +243,8 @@ def world_mask(poly: sympy.Expr, variables: tuple[Atom, ...], side: str, shown: 
             else:
                 why = f"gets coefficient {v}"
             raise DecompileError(
-                f"world {name} ({assign}) {why} in the {side} {shown}: a preference structure counts "
+                f"world {name} ({assign}) {why} in the {side} {shown}: a preference structure "
+                f"counts "
                 f"each world 0 or 1 times, so no structure expresses this loss"
             )
         values[w] = v

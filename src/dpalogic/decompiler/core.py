@@ -56,7 +56,9 @@ M_L = prob(Atom("Mref", "yl"))
 class Stripped:
     """Something the decompiler took off the loss to reach ρ (kept for the round trip)."""
 
-    kind: str  #: regularizer | length-normalization | margin | copy | approximation | reduction | constant | weight
+    #: regularizer | length-normalization | margin | copy | approximation | reduction |
+    #: constant | weight | link
+    kind: str
     detail: str  #: a sentence saying what it is and how it is kept
     expr: str = ""  #: the stripped expression (sympy text), when there is one
 
@@ -278,7 +280,9 @@ class DecompiledLoss:
             values[LEN_L] = torch.as_tensor(kw["rejected_lengths"])
         return values
 
-    def _residual_fn(self, t: DecompiledTerm) -> Callable[[Mapping[str, torch.Tensor]], torch.Tensor]:
+    def _residual_fn(
+        self, t: DecompiledTerm
+    ) -> Callable[[Mapping[str, torch.Tensor]], torch.Tensor]:
         residual = t.residual
         assert residual is not None
 
@@ -308,8 +312,14 @@ class DecompiledLoss:
         return {"Mref_chosen_logps": log_mw, "Mref_rejected_logps": log_ml}
 
     def __call__(self, **kw: Any) -> torch.Tensor:
-        keys = {"policy_chosen_logps", "policy_rejected_logps", "reference_chosen_logps",
-                "reference_rejected_logps", "chosen_lengths", "rejected_lengths"}  # fmt: skip
+        keys = {
+            "policy_chosen_logps",
+            "policy_rejected_logps",
+            "reference_chosen_logps",
+            "reference_rejected_logps",
+            "chosen_lengths",
+            "rejected_lengths",
+        }
         tensors = {k: v for k, v in kw.items() if k in keys or k.endswith("_logps")}
         total: torch.Tensor | float = 0.0
         for t, w, loss in self.compiled:
@@ -363,7 +373,9 @@ class _Rho:
     inside: list[tuple[str, sympy.Expr]] = field(default_factory=list)
 
 
-def _structure_of(ints: dict[sympy.Expr, int], margin: bool, stripped: list[Stripped]) -> PreferenceStructure:
+def _structure_of(
+    ints: dict[sympy.Expr, int], margin: bool, stripped: list[Stripped]
+) -> PreferenceStructure:
     copies: list[str] = []
     top_f = [(f, n) for f, n in ints.items() if n > 0]
     bot_f = [(f, -n) for f, n in ints.items() if n < 0]
@@ -415,14 +427,22 @@ def _analyse(
         for coeff, pen in pens:
             u = next((a for a in pen.args if a != 0), None)
             if (
-                isinstance(pen, sympy.Max) and len(pen.args) == 2 and orientation == 1
+                isinstance(pen, sympy.Max)
+                and len(pen.args) == 2
+                and orientation == 1
                 and _is_zero(expand_logs(u) - (sympy.log(R_W) - sympy.log(P_W)))
             ):
                 lam = sympy.simplify(-coeff / beta0)
                 inside.append(("dpop", lam))
-                stripped.append(Stripped("regularizer", f"DPOP penalty {lam}·max(0, log r_w − "
-                                         "log p_w) inside the link: kept as the compiler's "
-                                         f"dpop({lam}, inside_link=True)", str(coeff * pen)))  # fmt: skip
+                stripped.append(
+                    Stripped(
+                        "regularizer",
+                        f"DPOP penalty {lam}·max(0, log r_w − "
+                        "log p_w) inside the link: kept as the compiler's "
+                        f"dpop({lam}, inside_link=True)",
+                        str(coeff * pen),
+                    )
+                )
             else:
                 keep.append((coeff, pen))
         pens = keep
@@ -485,8 +505,19 @@ def _logistic(
     stripped = list(r.stripped)
     if margin is not None:
         stripped.append(_margin_stripped(margin))
-    return DecompiledTerm(r.structure, "logistic", r.beta, weight, {}, r.length_normalize,
-                          margin, r.residual, source, tuple(stripped), tuple(r.inside))  # fmt: skip
+    return DecompiledTerm(
+        r.structure,
+        "logistic",
+        r.beta,
+        weight,
+        {},
+        r.length_normalize,
+        margin,
+        r.residual,
+        source,
+        tuple(stripped),
+        tuple(r.inside),
+    )
 
 
 def _hinge(weight: sympy.Expr, u: sympy.Expr, source: sympy.Expr) -> DecompiledTerm:
@@ -495,16 +526,48 @@ def _hinge(weight: sympy.Expr, u: sympy.Expr, source: sympy.Expr) -> DecompiledT
         raise DecompileError("a penalty inside a hinge is not supported")
     delta = r.const
     if _is_zero(delta - 1):
-        return DecompiledTerm(r.structure, "hinge", r.beta, weight, {}, r.length_normalize,
-                              None, None, source, tuple(r.stripped))  # fmt: skip
+        return DecompiledTerm(
+            r.structure,
+            "hinge",
+            r.beta,
+            weight,
+            {},
+            r.length_normalize,
+            None,
+            None,
+            source,
+            tuple(r.stripped),
+        )
     if _is_zero(r.beta - 1):
-        return DecompiledTerm(r.structure, "hinge_margin", sympy.S.One, weight, {"delta": delta},
-                              r.length_normalize, None, None, source, tuple(r.stripped))  # fmt: skip
-    extra = Stripped("weight", f"hinge slope {r.beta} moved into the weight: "
-                     f"max(0, δ − βρ) = β·max(0, δ/β − ρ)", str(r.beta))  # fmt: skip
-    return DecompiledTerm(r.structure, "hinge_margin", sympy.S.One, sympy.simplify(weight * r.beta),
-                          {"delta": sympy.simplify(delta / r.beta)}, r.length_normalize, None,
-                          None, source, (*r.stripped, extra))  # fmt: skip
+        return DecompiledTerm(
+            r.structure,
+            "hinge_margin",
+            sympy.S.One,
+            weight,
+            {"delta": delta},
+            r.length_normalize,
+            None,
+            None,
+            source,
+            tuple(r.stripped),
+        )
+    extra = Stripped(
+        "weight",
+        f"hinge slope {r.beta} moved into the weight: max(0, δ − βρ) = β·max(0, δ/β − ρ)",
+        str(r.beta),
+    )
+    return DecompiledTerm(
+        r.structure,
+        "hinge_margin",
+        sympy.S.One,
+        sympy.simplify(weight * r.beta),
+        {"delta": sympy.simplify(delta / r.beta)},
+        r.length_normalize,
+        None,
+        None,
+        source,
+        (*r.stripped, extra),
+    )
 
 
 def _squared(weight: sympy.Expr, base: sympy.Expr, source: sympy.Expr) -> DecompiledTerm:
@@ -523,10 +586,25 @@ def _squared(weight: sympy.Expr, base: sympy.Expr, source: sympy.Expr) -> Decomp
     w = sympy.simplify(weight * r.beta**2)
     stripped = list(r.stripped)
     if not _is_zero(r.beta - 1):
-        stripped.append(Stripped("weight", f"scale {r.beta} of ρ inside the square moved into the "
-                                 f"weight ({r.beta}²)", str(r.beta)))  # fmt: skip
-    return DecompiledTerm(structure, "squared", sympy.simplify(1 / (2 * tau)), w, {},
-                          r.length_normalize, None, None, source, tuple(stripped))  # fmt: skip
+        stripped.append(
+            Stripped(
+                "weight",
+                f"scale {r.beta} of ρ inside the square moved into the weight ({r.beta}²)",
+                str(r.beta),
+            )
+        )
+    return DecompiledTerm(
+        structure,
+        "squared",
+        sympy.simplify(1 / (2 * tau)),
+        w,
+        {},
+        r.length_normalize,
+        None,
+        None,
+        source,
+        tuple(stripped),
+    )
 
 
 def _semantic(entries: list[tuple[sympy.Expr, sympy.Expr]], ln: bool) -> DecompiledTerm:
@@ -575,19 +653,29 @@ def _semantic(entries: list[tuple[sympy.Expr, sympy.Expr]], ln: bool) -> Decompi
     for c in copies:
         stripped.append(Stripped("copy", f"repeated factor turned into a copy: {c}"))
     if ln:
-        stripped.append(Stripped("length-normalization", "log-probabilities divided by lengths: "
-                                 "compiled with length_normalize=True"))  # fmt: skip
-    stripped.append(Stripped("link", "a bare -log(WMC) is the logistic link at β = 1: "
-                             "-log(T) = -log σ(log(T/(1 − T)))"))  # fmt: skip
+        stripped.append(
+            Stripped(
+                "length-normalization",
+                "log-probabilities divided by lengths: compiled with length_normalize=True",
+            )
+        )
+    stripped.append(
+        Stripped(
+            "link",
+            "a bare -log(WMC) is the logistic link at β = 1: -log(T) = -log σ(log(T/(1 − T)))",
+        )
+    )
     structure = PreferenceStructure.from_worlds(top, bottom, V)
-    return DecompiledTerm(structure, "logistic", sympy.S.One, w, {}, ln, None, None, source,
-                          tuple(stripped))  # fmt: skip
+    return DecompiledTerm(
+        structure, "logistic", sympy.S.One, w, {}, ln, None, None, source, tuple(stripped)
+    )
 
 
 def _split_terms(expr: sympy.Expr) -> tuple[dict[sympy.Expr, sympy.Expr], sympy.Expr]:
     """Top-level additive terms grouped by their weight-dependent core: ``{core: coefficient}``."""
-    e = sympy.expand(expr, deep=False, log=False, multinomial=False, power_exp=False,
-                     power_base=False)  # fmt: skip
+    e = sympy.expand(
+        expr, deep=False, log=False, multinomial=False, power_exp=False, power_base=False
+    )
     cores: dict[sympy.Expr, sympy.Expr] = {}
     const = sympy.S.Zero
     for s in sympy.Add.make_args(e):
@@ -666,11 +754,17 @@ def decompile(
         expr, reductions = parse_loss(loss)
         source = str(loss).strip()
     for r in dict.fromkeys(reductions):
-        stripped.append(Stripped("reduction", f"batch reduction .{r}() dropped: the structure's "
-                                 "loss is per example (reduce the compiled loss the same way)"))  # fmt: skip
+        stripped.append(
+            Stripped(
+                "reduction",
+                f"batch reduction .{r}() dropped: the structure's "
+                "loss is per example (reduce the compiled loss the same way)",
+            )
+        )
     if params:
-        expr = expr.xreplace({sympy.Symbol(k, positive=True): sympy.nsimplify(v)
-                              for k, v in params.items()})  # fmt: skip
+        expr = expr.xreplace(
+            {sympy.Symbol(k, positive=True): sympy.nsimplify(v) for k, v in params.items()}
+        )
     if not prob_symbols(expr):
         raise DecompileError(
             "no comparison of the two outputs: the expression mentions no model probability or "
@@ -698,7 +792,8 @@ def decompile(
             if entries is None:
                 raise DecompileError(
                     f"cannot read the term {coeff * core}: no link recognised (expected "
-                    f"-logsigmoid(·), -log(sigmoid(·)), softplus, max(0, ·)/relu, (·)**2 or -log(·) "
+                    f"-logsigmoid(·), -log(sigmoid(·)), softplus, max(0, ·)/relu, (·)**2 or "
+                    f"-log(·) "
                     f"of probabilities)"
                 )
             pool.extend((c, q, core) for c, q in entries)
@@ -709,8 +804,13 @@ def decompile(
         if i in used:
             continue
         partner = next(
-            (j for j in range(i + 1, len(logistic)) if j not in used
-             and _is_zero(expand_logs(z1 + logistic[j][1]))), None)  # fmt: skip
+            (
+                j
+                for j in range(i + 1, len(logistic))
+                if j not in used and _is_zero(expand_logs(z1 + logistic[j][1]))
+            ),
+            None,
+        )
         if partner is None:
             continue
         w2, z2 = logistic[partner]
@@ -725,12 +825,27 @@ def decompile(
             link, eps, weight = "robust", sympy.simplify(-w2 / (w1 - w2)), sympy.simplify(w1 + w2)
         else:
             link, eps, weight = "cdpo", sympy.simplify(w2 / (w1 + w2)), sympy.simplify(w1 + w2)
-        extra = Stripped("link", f"two logistic terms with opposite arguments merged into the "
-                         f"{link} link with label_smoothing ε = {eps}", str(eps))  # fmt: skip
-        terms.append(DecompiledTerm(base.structure, link, base.beta, weight,
-                                    {"label_smoothing": eps}, base.length_normalize, base.margin,
-                                    base.residual, base.source, (*base.stripped, extra),
-                                    base.inside))  # fmt: skip
+        extra = Stripped(
+            "link",
+            f"two logistic terms with opposite arguments merged into the "
+            f"{link} link with label_smoothing ε = {eps}",
+            str(eps),
+        )
+        terms.append(
+            DecompiledTerm(
+                base.structure,
+                link,
+                base.beta,
+                weight,
+                {"label_smoothing": eps},
+                base.length_normalize,
+                base.margin,
+                base.residual,
+                base.source,
+                (*base.stripped, extra),
+                base.inside,
+            )
+        )
     for i, (w, z) in enumerate(logistic):
         if i not in used:
             terms.append(_logistic(w, z, -w * LogSigmoid(z), penalties))
@@ -738,14 +853,19 @@ def decompile(
     regularizers: list[DecompiledRegularizer] = []
     for kind, coeff, arg, core in others:
         if kind == "hinge":
-            if (
-                (logistic or len(others) > 1)
-                and _is_zero(expand_logs(arg) - (sympy.log(R_W) - sympy.log(P_W)))
+            if (logistic or len(others) > 1) and _is_zero(
+                expand_logs(arg) - (sympy.log(R_W) - sympy.log(P_W))
             ):
                 regularizers.append(DecompiledRegularizer("dpop", coeff))
-                stripped.append(Stripped("regularizer", f"DPOP penalty {coeff}·max(0, log r_w − "
-                                         "log p_w) outside the link: kept as dpop(λ, "
-                                         "inside_link=False)", str(coeff * core)))  # fmt: skip
+                stripped.append(
+                    Stripped(
+                        "regularizer",
+                        f"DPOP penalty {coeff}·max(0, log r_w − "
+                        "log p_w) outside the link: kept as dpop(λ, "
+                        "inside_link=False)",
+                        str(coeff * core),
+                    )
+                )
                 continue
             terms.append(_hinge(coeff, arg, coeff * core))
         else:
@@ -759,9 +879,14 @@ def decompile(
         if has_link and len(parts) == 1 and parts[0][1] == P_W:
             lam = sympy.simplify(-parts[0][0])
             regularizers.append(DecompiledRegularizer("sft", lam, ln))
-            stripped.append(Stripped("regularizer", f"NLL term {lam}·(−log p_w)"
-                                     f"{' (length-normalised)' if ln else ''}: kept as sft({lam})",
-                                     str(term)))  # fmt: skip
+            stripped.append(
+                Stripped(
+                    "regularizer",
+                    f"NLL term {lam}·(−log p_w)"
+                    f"{' (length-normalised)' if ln else ''}: kept as sft({lam})",
+                    str(term),
+                )
+            )
             continue
         rest.setdefault(ln, []).extend(parts)
     for ln, entries in rest.items():
@@ -774,9 +899,11 @@ def decompile(
         )
     for t in terms:
         if t.weight != 1:
-            stripped.append(Stripped("weight", f"term weight {t.weight} (kept as a multiplier)",
-                                     str(t.weight)))  # fmt: skip
+            stripped.append(
+                Stripped("weight", f"term weight {t.weight} (kept as a multiplier)", str(t.weight))
+            )
     if const != 0:
-        stripped.append(Stripped("constant", f"constant {const} added to the loss (kept)",
-                                 str(const)))  # fmt: skip
+        stripped.append(
+            Stripped("constant", f"constant {const} added to the loss (kept)", str(const))
+        )
     return Decompiled(source, expr, tuple(terms), tuple(regularizers), const, tuple(stripped))

@@ -34,10 +34,18 @@ from .symbols import LEN_L, LEN_W, LogSigmoid, Sigmoid, normalize, prob
 
 _OUT = {"w": "yw", "yw": "yw", "chosen": "yw", "l": "yl", "yl": "yl", "rejected": "yl"}
 _PRED = {
-    "p": "M", "pi": "M", "policy": "M", "pi_theta": "M", "theta": "M",
-    "r": "Ref", "ref": "Ref", "pi_ref": "Ref", "reference": "Ref",
-    "m": "Mref", "mref": "Mref",
-}  # fmt: skip
+    "p": "M",
+    "pi": "M",
+    "policy": "M",
+    "pi_theta": "M",
+    "theta": "M",
+    "r": "Ref",
+    "ref": "Ref",
+    "pi_ref": "Ref",
+    "reference": "Ref",
+    "m": "Mref",
+    "mref": "Mref",
+}
 
 _LOGP_RE = [
     re.compile(r"^(?P<pred>policy|reference|ref)_(?P<out>chosen|rejected)_logps?$"),
@@ -52,10 +60,17 @@ _PROB_RE = [
     re.compile(r"^(?P<pred>p|r)(?P<out>w|l)$"),
 ]
 _LEN_NAMES = {
-    "len_w": LEN_W, "len_l": LEN_L, "len_yw": LEN_W, "len_yl": LEN_L,
-    "chosen_lengths": LEN_W, "rejected_lengths": LEN_L, "chosen_length": LEN_W,
-    "rejected_length": LEN_L, "length_w": LEN_W, "length_l": LEN_L,
-}  # fmt: skip
+    "len_w": LEN_W,
+    "len_l": LEN_L,
+    "len_yw": LEN_W,
+    "len_yl": LEN_L,
+    "chosen_lengths": LEN_W,
+    "rejected_lengths": LEN_L,
+    "chosen_length": LEN_W,
+    "rejected_length": LEN_L,
+    "length_w": LEN_W,
+    "length_l": LEN_L,
+}
 
 #: Module prefixes that may precede a function name.
 _MODULES = {"torch", "F", "nn", "functional", "np", "numpy", "math", "sympy", "sp"}
@@ -95,7 +110,9 @@ def _max(*args: sympy.Expr) -> sympy.Expr:
     return sympy.Max(*args)
 
 
-def _clamp(x: sympy.Expr, min: sympy.Expr | None = None, max: sympy.Expr | None = None) -> sympy.Expr:  # noqa: A002
+def _clamp(
+    x: sympy.Expr, min: sympy.Expr | None = None, max: sympy.Expr | None = None
+) -> sympy.Expr:
     if min is not None:
         x = sympy.Max(x, min)
     if max is not None:
@@ -155,9 +172,11 @@ class _Reader:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise self.error(f"unexpected constant {node.value!r}", node)
-            return sympy.nsimplify(node.value) if isinstance(node.value, float) and _short(
-                node.value
-            ) else sympy.sympify(node.value)
+            return (
+                sympy.nsimplify(node.value)
+                if isinstance(node.value, float) and _short(node.value)
+                else sympy.sympify(node.value)
+            )
         if isinstance(node, ast.Name):
             return self.name(node.id, node)
         if isinstance(node, ast.UnaryOp):
@@ -205,8 +224,10 @@ class _Reader:
             while isinstance(base, ast.Attribute):
                 chain.append(base.attr)
                 base = base.value
-            if isinstance(base, ast.Name) and base.id in _MODULES and all(
-                c in _MODULES for c in chain
+            if (
+                isinstance(base, ast.Name)
+                and base.id in _MODULES
+                and all(c in _MODULES for c in chain)
             ):
                 fname, args = func.attr, [self.read(a) for a in node.args]
             else:  # a method call on an expression: x.mean(), x.clamp(min=0)
@@ -250,9 +271,7 @@ def parse_loss(text: str) -> tuple[sympy.Expr, list[str]]:
         offset = max((err.offset or 1) - 1, 0)
         if err.lineno and err.lineno > 1:
             offset += sum(len(s) + 1 for s in src.split("\n")[: err.lineno - 1])
-        raise FormulaSyntaxError(
-            f"syntax error ({err.msg})", src, min(offset, len(src))
-        ) from None
+        raise FormulaSyntaxError(f"syntax error ({err.msg})", src, min(offset, len(src))) from None
     reader = _Reader(src)
     expr = reader.read(tree)
     return normalize(sympy.sympify(expr)), reader.reductions

@@ -134,6 +134,7 @@ def normalize(expr: sympy.Expr) -> sympy.Expr:
 
 # -- numerics ------------------------------------------------------------------------------------
 
+
 #: Keyword tensor of each proposition (the compiler's names, see docs/ARCHITECTURE.md).
 def keyword_of(atom: Atom) -> str:
     """The compiler keyword bound to a proposition (``M(x,yw) ↦ policy_chosen_logps``)."""

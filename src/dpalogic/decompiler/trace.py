@@ -51,15 +51,41 @@ def _lift(x: Any) -> sympy.Expr:
 
 #: torch function names (``torch.log``, ``F.logsigmoid``, method names) → our builders.
 _TORCH_NAMES = {
-    "log": "log", "exp": "exp", "log1p": "log1p", "expm1": "expm1", "sigmoid": "sigmoid",
-    "logsigmoid": "logsigmoid", "log_sigmoid": "logsigmoid", "softplus": "softplus",
-    "relu": "relu", "clamp_min": "clamp_min", "clamp": "clamp", "clip": "clamp",
-    "maximum": "max", "max": "max", "minimum": "min", "min": "min", "sqrt": "sqrt",
-    "abs": "abs", "square": "square", "pow": "pow", "tanh": "tanh", "neg": "neg",
-    "negative": "neg", "mean": "mean", "sum": "sum", "nanmean": "mean",
-    "add": "add", "sub": "sub", "subtract": "sub", "mul": "mul", "multiply": "mul",
-    "div": "div", "divide": "div", "true_divide": "div",
-}  # fmt: skip
+    "log": "log",
+    "exp": "exp",
+    "log1p": "log1p",
+    "expm1": "expm1",
+    "sigmoid": "sigmoid",
+    "logsigmoid": "logsigmoid",
+    "log_sigmoid": "logsigmoid",
+    "softplus": "softplus",
+    "relu": "relu",
+    "clamp_min": "clamp_min",
+    "clamp": "clamp",
+    "clip": "clamp",
+    "maximum": "max",
+    "max": "max",
+    "minimum": "min",
+    "min": "min",
+    "sqrt": "sqrt",
+    "abs": "abs",
+    "square": "square",
+    "pow": "pow",
+    "tanh": "tanh",
+    "neg": "neg",
+    "negative": "neg",
+    "mean": "mean",
+    "sum": "sum",
+    "nanmean": "mean",
+    "add": "add",
+    "sub": "sub",
+    "subtract": "sub",
+    "mul": "mul",
+    "multiply": "mul",
+    "div": "div",
+    "divide": "div",
+    "true_divide": "div",
+}
 
 _ARITH = {
     "add": lambda a, b, alpha=1: a + alpha * b,
@@ -203,8 +229,7 @@ def trace(
         raise
     except Exception as err:
         raise DecompileError(
-            f"tracing {getattr(fn, '__name__', 'the function')} failed: "
-            f"{type(err).__name__}: {err}"
+            f"tracing {getattr(fn, '__name__', 'the function')} failed: {type(err).__name__}: {err}"
         ) from None
     if isinstance(out, tuple | list):
         if not out:
