@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import string
 
 import pytest
@@ -99,7 +100,7 @@ def test_tokenisation_follows_trl(tiny):
 
 def test_batched_equals_one_by_one(tiny):
     model, tok = tiny
-    data = builtin_dataset(n_train=0, n_validation=0, n_test=9, seed=3)["test"]
+    data = builtin_dataset(n_train=0, n_validation=0, n_test=6, seed=3)["test"]
     prompts = list(data["prompt"])
     completions = list(data["chosen"])
     # very different lengths in one batch, so padding really happens
@@ -125,9 +126,9 @@ def test_batch_size_does_not_change_values_conversational(tiny):
 
 def test_preference_accuracy_counts_pairs(tiny):
     model, tok = tiny
-    rows = list(builtin_dataset(n_train=0, n_validation=0, n_test=8, seed=0)["test"])
+    rows = list(builtin_dataset(n_train=0, n_validation=0, n_test=6, seed=0)["test"])
     res = preference_accuracy(model, tok, rows, batch_size=5)
-    assert res["n"] == 8
+    assert res["n"] == 6
     chosen = completion_logps(model, tok, [r["prompt"] for r in rows], [r["chosen"] for r in rows])
     rejected = completion_logps(
         model, tok, [r["prompt"] for r in rows], [r["rejected"] for r in rows]
@@ -144,8 +145,8 @@ def test_preference_accuracy_counts_pairs(tiny):
 def test_generation_is_batch_invariant(tiny):
     model, tok = tiny
     prompts = ["What is 2+2?\nAnswer:", "Hi", [{"role": "user", "content": "Reverse abc."}]]
-    one = [generate_greedy(model, tok, [p], max_new_tokens=5)[0] for p in prompts]
-    batched = generate_greedy(model, tok, prompts, max_new_tokens=5, batch_size=3)
+    one = [generate_greedy(model, tok, [p], max_new_tokens=3)[0] for p in prompts]
+    batched = generate_greedy(model, tok, prompts, max_new_tokens=3, batch_size=3)
     assert one == batched
 
 
@@ -229,3 +230,33 @@ def test_works_with_load_model_tiny():
     a = completion_logps(model, tok, rows["test"]["prompt"], rows["test"]["chosen"], batch_size=1)
     b = completion_logps(model, tok, rows["test"]["prompt"], rows["test"]["chosen"], batch_size=4)
     torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.parametrize("conversational", [False, True])
+def test_token_parity_with_trl_dpo_trainer(tiny, tmp_path, conversational):
+    """encode_completion gives the prompt / completion ids trl.DPOTrainer's preprocessing gives."""
+    trl = pytest.importorskip("trl")
+    model, tok = tiny
+    data = builtin_dataset(
+        n_train=6, n_validation=0, n_test=0, seed=2, conversational=conversational
+    )["train"]
+    args = trl.DPOConfig(
+        output_dir=str(tmp_path),
+        bf16=False,
+        use_cpu=True,
+        report_to="none",
+        max_length=None,
+    )
+    trainer = trl.DPOTrainer(  # copies: the trainer may change the shared fixture's model
+        model=copy.deepcopy(model),
+        ref_model=copy.deepcopy(model),
+        args=args,
+        train_dataset=data,
+        processing_class=tok,
+    )
+    for row, processed in zip(data, trainer.train_dataset, strict=True):
+        p, c = encode_completion(tok, row["prompt"], row["chosen"])
+        _, r = encode_completion(tok, row["prompt"], row["rejected"])
+        assert processed["prompt_ids"] == p
+        assert processed["chosen_ids"] == c
+        assert processed["rejected_ids"] == r
