@@ -183,3 +183,18 @@ def test_traced_clamp_outside_is_rejected_clearly() -> None:
 
     with pytest.raises(DecompileError, match=r"no link recognised|max"):
         decompile(slic_like)
+
+
+def test_custom_links_are_kept_exactly() -> None:
+    h = "(logp_w - ref_logp_w - logp_l + ref_logp_l)"
+    exo = (
+        f"sigmoid(beta*{h})*(logsigmoid(beta*{h}) - log(1-eps))"
+        f" + sigmoid(-beta*{h})*(logsigmoid(-beta*{h}) - log(eps))"
+    )
+    r = decompile(exo)
+    assert len(r.terms) == 1 and r.link == "custom" and r.structure == DPO
+    assert r.terms[0].to_json()["link"].startswith("custom: f(t) = ")
+    assert_round_trip(r, {"beta": 0.1, "eps": 0.001})
+    r = decompile(f"exp(-beta*{h})")
+    assert r.structure == DPO and str(r.terms[0].link_expr) == "exp(-t)"
+    assert_round_trip(r, {"beta": 0.3})

@@ -46,6 +46,8 @@ from .symbols import (
     to_float,
 )
 
+#: The argument ``t = β·ρ`` of a custom link.
+T_ARG = sympy.Symbol("t", real=True)
 P_W = prob(Atom("M", "yw"))
 R_W = prob(Atom("Ref", "yw"))
 M_W = prob(Atom("Mref", "yw"))
@@ -85,6 +87,8 @@ class DecompiledTerm:
     stripped: tuple[Stripped, ...] = ()
     #: regularisers inside the link, ``(name, λ)`` — DPOP's penalty in ``penalties="regularizer"``
     inside: tuple[tuple[str, sympy.Expr], ...] = ()
+    #: a link the registry does not know, as an expression in ``t = β·ρ`` (``link == "custom"``)
+    link_expr: sympy.Expr | None = None
 
     def rho_text(self) -> str:
         """The closed form of ρ of the structure (the compiler's printer)."""
@@ -106,7 +110,9 @@ class DecompiledTerm:
             "top": [world_bits(w, n) for w in s.top_worlds()],
             "bottom": [world_bits(w, n) for w in s.bottom_worlds()],
             "rho": self.rho_text(),
-            "link": self.link,
+            "link": self.link
+            if self.link_expr is None
+            else f"custom: f(t) = {self.link_expr}, t = βρ",
             "beta": str(self.beta),
             "link_params": {k: str(v) for k, v in self.link_params.items()},
             "weight": str(self.weight),
@@ -253,7 +259,7 @@ class DecompiledLoss:
             preds = frozenset(v.pred for v in t.structure.variables) - {"Mref"}
             loss = compile_structure(
                 t.structure,
-                link=t.link,
+                link=t.link if t.link_expr is None else self._custom_link(t.link_expr),
                 beta=to_float(t.beta, self._values),
                 link_params=link_params,
                 # lengths normalise model/reference log-probs, never the margin reference
@@ -268,6 +274,15 @@ class DecompiledLoss:
                 self.regularizers.append(sft(w, length_normalize=r.length_normalize))
             else:
                 self.regularizers.append(dpop(w, inside_link=False))
+
+    def _custom_link(self, g: sympy.Expr) -> Callable[[torch.Tensor, float], torch.Tensor]:
+        values = self._values
+
+        def custom(rho: torch.Tensor, beta: float) -> torch.Tensor:
+            return evaluate(g, {}, {**values, T_ARG: beta * rho})
+
+        custom.__name__ = f"f(t)={g}"
+        return custom
 
     def _values_with(self, kw: Mapping[str, Any]) -> dict[sympy.Symbol, Any]:
         values = dict(self._values)
@@ -671,6 +686,121 @@ def _semantic(entries: list[tuple[sympy.Expr, sympy.Expr]], ln: bool) -> Decompi
     )
 
 
+def _log_linear(e: sympy.Expr) -> bool:
+    """Whether *e* is ``Σ c·log(Q)`` (+ weight-free terms) with ``Q`` rational in the weights."""
+    if not prob_symbols(e):
+        return False
+    try:
+        logs, _, pens = decompose(e)
+    except DecompileError:
+        return False
+    return bool(logs) and not pens
+
+
+def _custom(weight: sympy.Expr, core: sympy.Expr, penalties: str) -> DecompiledTerm | None:
+    """A term ``G(z)`` (or ``G(z, −z)``) of one log-linear argument ``z`` under a link the registry
+    does not know: ``z = β·ρ`` gives the structure, ``G`` becomes a custom link ``f(t)``."""
+    found: list[sympy.Expr] = []
+
+    def visit(e: sympy.Expr) -> None:
+        if _log_linear(e):
+            found.append(e)
+            return
+        for a in e.args:
+            visit(a)
+
+    visit(core)
+    if not found:
+        return None
+    z0 = found[0]
+    cw = expand_logs(z0).coeff(sympy.log(P_W))
+    if cw != 0 and _sign(cw) < 0:  # orient so that the winner's probability counts for ✓
+        z0 = -z0
+    mapping: dict[sympy.Expr, sympy.Expr] = {}
+    for z in found:
+        if _is_zero(expand_logs(z - z0)):
+            mapping[z] = T_ARG
+        elif _is_zero(expand_logs(z + z0)):
+            mapping[z] = -T_ARG
+        else:
+            return None
+    g = sympy.simplify(weight * core.xreplace(mapping))
+    if prob_symbols(g) or data_symbols(g):
+        return None
+    base = _logistic(sympy.S.One, z0, weight * core, penalties)
+    extra = Stripped(
+        "link", f"link not in the registry: kept as the custom link f(t) = {g} with t = β·ρ", str(g)
+    )
+    return DecompiledTerm(
+        base.structure,
+        "custom",
+        base.beta,
+        sympy.S.One,
+        {},
+        base.length_normalize,
+        base.margin,
+        base.residual,
+        base.source,
+        (*base.stripped, extra),
+        base.inside,
+        g,
+    )
+
+
+def _merge_customs(customs: list[DecompiledTerm]) -> list[DecompiledTerm]:
+    """Sum custom-link terms over the same ρ (or −ρ, with ``t ↦ −t``) into one link."""
+    out: list[DecompiledTerm] = []
+    for t in customs:
+        for i, o in enumerate(out):
+            same = (o.structure, o.beta, o.margin, o.length_normalize, o.residual) == (
+                t.structure,
+                t.beta,
+                t.margin,
+                t.length_normalize,
+                t.residual,
+            )
+            neg = (
+                (o.structure, o.beta, o.length_normalize)
+                == (t.structure.negate(), t.beta, t.length_normalize)
+                and t.margin is None
+                and (o.margin is None)
+                and o.residual is None
+                and t.residual is None
+            )
+            if (same or neg) and not o.inside and not t.inside:
+                assert o.link_expr is not None and t.link_expr is not None
+                g = t.link_expr if same else t.link_expr.xreplace({T_ARG: -T_ARG})
+                merged = sympy.simplify(o.link_expr + g)
+                extra = tuple(x for x in t.stripped if x.kind != "link")
+                out[i] = DecompiledTerm(
+                    o.structure,
+                    "custom",
+                    o.beta,
+                    sympy.S.One,
+                    {},
+                    o.length_normalize,
+                    o.margin,
+                    o.residual,
+                    o.source + t.source,
+                    (
+                        *(x for x in o.stripped if x.kind != "link"),
+                        *extra,
+                        Stripped(
+                            "link",
+                            f"link not in the registry: kept as the custom link "
+                            f"f(t) = {merged} with t = β·ρ",
+                            str(merged),
+                        ),
+                    ),
+                    (),
+                    merged,
+                )
+                break
+        else:
+            out.append(t)
+    return out
+
+
 def _split_terms(expr: sympy.Expr) -> tuple[dict[sympy.Expr, sympy.Expr], sympy.Expr]:
     """Top-level additive terms grouped by their weight-dependent core: ``{core: coefficient}``."""
     e = sympy.expand(
@@ -779,6 +909,7 @@ def decompile(
     logistic: list[tuple[sympy.Expr, sympy.Expr]] = []  # (weight, z)
     others: list[tuple[str, sympy.Expr, sympy.Expr, sympy.Expr]] = []  # (kind, weight, arg, core)
     pool: list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]] = []  # (c, Q, source core)
+    customs: list[DecompiledTerm] = []
     for core, coeff in cores.items():
         if isinstance(core, LogSigmoid):
             logistic.append((-coeff, core.args[0]))
@@ -790,6 +921,10 @@ def decompile(
         else:
             entries = _log_entries(core, coeff)
             if entries is None:
+                generic = _custom(coeff, core, penalties)
+                if generic is not None:
+                    customs.append(generic)
+                    continue
                 raise DecompileError(
                     f"cannot read the term {coeff * core}: no link recognised (expected "
                     f"-logsigmoid(·), -log(sigmoid(·)), softplus, max(0, ·)/relu, (·)**2 or "
@@ -849,7 +984,8 @@ def decompile(
     for i, (w, z) in enumerate(logistic):
         if i not in used:
             terms.append(_logistic(w, z, -w * LogSigmoid(z), penalties))
-    has_link = bool(logistic or others)
+    terms.extend(_merge_customs(customs))
+    has_link = bool(logistic or others or customs)
     regularizers: list[DecompiledRegularizer] = []
     for kind, coeff, arg, core in others:
         if kind == "hinge":

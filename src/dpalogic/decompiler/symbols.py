@@ -208,6 +208,8 @@ def evaluate(
             for a in args[1:]:
                 out = torch.maximum(out, a) if isinstance(e, sympy.Max) else torch.minimum(out, a)
             return out
+        if isinstance(e, sympy.tanh):
+            return torch.tanh(go(e.args[0]))
         if isinstance(e, sympy.Abs):
             return torch.abs(go(e.args[0]))
         raise DecompileError(f"cannot evaluate {e} numerically")
