@@ -21,7 +21,7 @@ import torch
 
 from dpalogic.zoo import refmath as rm
 from dpalogic.zoo.derive import margin_inputs, reference_entry
-from dpalogic.zoo.registry import REGISTRY, Citation, LossEntry, param_factory
+from dpalogic.zoo.registry import REGISTRY, Citation, LossEntry, Registry, param_factory
 
 P = Mapping[str, Any]  # resolved hyperparameters
 T = Mapping[str, Any]  # keyword tensors
@@ -718,9 +718,16 @@ SEED_REF_ORPO = {
 #: Base entries whose reference version is declared under its own name (CPO's is DPO).
 DECLARED_REFERENCE_VERSIONS = {"CPO": "DPO"}
 
-for _entry in ENTRIES:
-    REGISTRY.add(_entry)
-for _entry in list(ENTRIES):
-    if _entry.requires_reference or _entry.name in DECLARED_REFERENCE_VERSIONS:
-        continue
-    REGISTRY.add(reference_entry(_entry, citation=LOGIC))
+
+def populate(registry: Registry, entries: list[LossEntry]) -> Registry:
+    """Register *entries* and the reference version ``ref-<name>`` of each no-reference one."""
+    for entry in entries:
+        registry.add(entry)
+    for entry in entries:
+        if entry.requires_reference or entry.name in DECLARED_REFERENCE_VERSIONS:
+            continue
+        registry.add(reference_entry(entry, citation=LOGIC))
+    return registry
+
+
+populate(REGISTRY, ENTRIES)

@@ -37,6 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from dpalogic.errors import DPALogicError
+from dpalogic.zoo.losses import orpo_link
 
 #: Named single-side structures (program strings: P; PC; PA).
 SIDE_STRUCTURES: dict[str, str] = {
@@ -128,7 +129,7 @@ class TRLLoss:
     terms: tuple[Term, ...] = ()
     length_normalize: bool = False
     reason: str = ""
-    zoo: str | None = None
+    zoo: str | None = None  # the zoo entry that equals it (same β, no NLL term)
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -184,12 +185,6 @@ def _simpo_margin(p: Mapping[str, Any], t: Mapping[str, Any]) -> dict[str, Any]:
     from dpalogic.zoo.derive import margin_inputs
 
     return margin_inputs(float(p["gamma"]) / float(p["beta"]), p, t)
-
-
-def _orpo_link(rho: torch.Tensor, beta: float) -> torch.Tensor:
-    from dpalogic.zoo.losses import orpo_link
-
-    return orpo_link(rho, beta)
 
 
 DPO_SRC = "trl/trainer/dpo_trainer.py"
@@ -398,7 +393,7 @@ TRL_LOSSES: tuple[TRLLoss, ...] = (
         "orpo",
         "structure",
         "trl/experimental/orpo/orpo_trainer.py:689",
-        terms=(Term("ORPO", _orpo_link),),
+        terms=(Term("ORPO", orpo_link),),
         length_normalize=True,
         zoo="ORPO",
         reason=(
