@@ -14,6 +14,15 @@ from dpalogic.errors import DPALogicError
 from dpalogic.training.models import MODELS, build_tiny_tokenizer, cache_dir, load_model
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """Tiny tensors: one intra-op thread is fastest, and immune to a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def tiny():
     return load_model("tiny", seed=0)
