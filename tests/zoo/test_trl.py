@@ -217,3 +217,34 @@ def test_trl_source_lines_point_at_the_formula() -> None:
     for t in DPO_TYPES:
         line = int(t.source.rsplit(":", 1)[1])
         assert f'loss_type == "{t.loss_type}"' in src[line - 1], (t.loss_type, src[line - 1])
+
+
+@pytest.mark.parametrize("t", [t for t in TRL_LOSSES if t.zoo], ids=lambda t: t.loss_type)
+def test_named_zoo_equivalents(t: Any) -> None:
+    """Where the classification names a zoo entry, that entry (same β, no NLL term, same length
+    normalisation and link parameters) gives the same per-example loss."""
+    from dpalogic import zoo
+
+    entry = zoo.get(t.zoo)
+    overrides = {k: v for k, v in t.defaults.items() if k in entry.defaults}
+    b = _batch(32, 9)
+    ours = t.compile(beta=BETA)(**b)
+    theirs = entry.compile(
+        beta=BETA, sft_weight=0.0, length_normalize=t.length_normalize, **overrides
+    )(**b)
+    if t.loss_type == "sft":  # CE's β is fixed to 1 in TRL's sft
+        theirs = entry.compile(beta=1.0, length_normalize=True)(**b)
+    torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "trainer,zoo_name", [("DPOTrainer", "ref-SLiC-HF"), ("CPOTrainer", "SLiC-HF")]
+)
+def test_trl_hinge_is_scaled_slic(trainer: str, zoo_name: str) -> None:
+    """TRL's hinge max(0, 1 − βρ) = β · SLiC's max(0, δ − ρ) with δ = 1/β."""
+    from dpalogic import zoo
+
+    b = _batch(32, 10)
+    ours = get_trl(trainer, "hinge").compile(beta=BETA)(**b)
+    slic = zoo.get(zoo_name).compile(delta=1 / BETA, sft_weight=0.0)(**b)
+    torch.testing.assert_close(ours, BETA * slic, rtol=1e-12, atol=1e-12)

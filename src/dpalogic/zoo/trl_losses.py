@@ -203,8 +203,7 @@ TRL_LOSSES: tuple[TRLLoss, ...] = (
         "structure",
         f"{DPO_SRC}:1390",
         terms=(Term("DPO", "hinge"),),
-        zoo="ref-SLiC-HF",
-        reason="DPO's structure with the hinge max(0, 1 − βρ) (SLiC's hinge with δ = 1/β).",
+        reason="DPO's structure with the hinge max(0, 1 − βρ) (β·ref-SLiC-HF with δ = 1/β).",
     ),
     TRLLoss(
         "DPOTrainer",
@@ -353,8 +352,7 @@ TRL_LOSSES: tuple[TRLLoss, ...] = (
         "structure",
         "trl/experimental/cpo/cpo_trainer.py:728",
         terms=(Term("CPO", "hinge"),),
-        zoo="SLiC-HF",
-        reason="SLiC: CPO's structure with max(0, 1 − βρ) (δ = 1/β).",
+        reason="SLiC: CPO's structure with max(0, 1 − βρ) (β·SLiC-HF with δ = 1/β, no NLL).",
     ),
     TRLLoss(
         "CPOTrainer",
