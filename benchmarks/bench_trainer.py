@@ -69,16 +69,17 @@ def run(model_name: str, steps: int, warmup: int, batch_size: int, threads: int 
     out = tempfile.mkdtemp(prefix="dpalogic-bench-")
     args = make_dpo_config(out, beta=0.1, per_device_train_batch_size=batch_size, max_length=128)
 
+    ours_policy, ours_ref = copy.deepcopy(policy), copy.deepcopy(ref)
     trl_trainer = DPOTrainer(
-        model=copy.deepcopy(policy),
-        ref_model=copy.deepcopy(ref),
+        model=policy,
+        ref_model=ref,
         args=args,
         train_dataset=data,
         processing_class=tok,
     )
     ours = CompiledLossTrainer(
-        model=copy.deepcopy(policy),
-        ref_model=copy.deepcopy(ref),
+        model=ours_policy,
+        ref_model=ours_ref,
         args=args,
         train_dataset=data,
         processing_class=tok,

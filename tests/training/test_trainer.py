@@ -18,6 +18,7 @@ from dpalogic.training.models import load_model
 from dpalogic.training.trainer import (
     CompiledLossTrainer,
     LossTerm,
+    _NoReferenceModel,
     make_dpo_config,
     resolve_loss_terms,
 )
@@ -83,9 +84,18 @@ def test_no_ref_structure_runs_without_reference_model(tiny, tmp_path) -> None:
         and any(True for _ in v.parameters())
         for v in vars(trainer).values()
     )
+    assert not any(isinstance(v, _NoReferenceModel) for v in vars(trainer).values())
     trainer.train()
     logs = _logged(trainer)
     assert len(logs) == 2 and all(math.isfinite(h["loss"]) for h in logs)
+
+
+def test_evaluate_logs_semantic_metrics(tiny, tmp_path) -> None:
+    trainer = _trainer(tiny, tmp_path, loss=ORPO_LOGIC, eval_dataset=tiny["data"])
+    metrics = trainer.evaluate()
+    assert math.isfinite(metrics["eval_loss"])
+    assert 0.0 <= metrics["eval_semantic/p_holds"] <= 1.0
+    assert "eval_rewards/accuracies" in metrics
 
 
 def test_no_ref_structure_ignores_given_ref_model_and_precompute(tiny, tmp_path) -> None:
