@@ -251,3 +251,29 @@ def test_make_dpo_config_is_cpu_safe(tmp_path) -> None:
     assert cfg.bf16 is False and cfg.report_to in ([], "none", ["none"])
     assert cfg.max_steps == 3 and cfg.gradient_checkpointing is False
     assert make_dpo_config(tmp_path, logging_steps=5).logging_steps == 5
+
+
+@pytest.mark.slow
+def test_smollm2_trains_one_step_without_reference(tmp_path) -> None:
+    model, tok = load_model("smollm2-135m")
+    data = Dataset.from_list(
+        [
+            {
+                "prompt": [{"role": "user", "content": "What is 2+2?"}],
+                "chosen": [{"role": "assistant", "content": "4"}],
+                "rejected": [{"role": "assistant", "content": "5"}],
+            }
+        ]
+        * 2
+    )
+    trainer = CompiledLossTrainer(
+        model=model,
+        args=make_dpo_config(tmp_path, max_steps=1, per_device_train_batch_size=2, max_length=64),
+        train_dataset=data,
+        processing_class=tok,
+        loss="ORPO",
+    )
+    assert trainer.ref_model is None
+    trainer.train()
+    log = _logged(trainer)[-1]
+    assert math.isfinite(log["loss"]) and 0.0 <= log["semantic/p_holds"] <= 1.0

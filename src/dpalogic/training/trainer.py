@@ -321,8 +321,9 @@ class CompiledLossTrainer(DPOTrainer):
                 and not args.precompute_ref_log_probs
                 and not _reloadable(model)
             ):
+                needs = next(t for t in terms if t.requires_reference)
                 raise DPALogicError(
-                    f"loss {terms[0].name!r} needs reference log-probs (it mentions Ref) but no "
+                    f"loss {needs.name!r} needs reference log-probs (it mentions Ref) but no "
                     "reference model is available: pass ref_model=, set "
                     "precompute_ref_log_probs=True, or train a PEFT adapter"
                 )
@@ -382,8 +383,9 @@ class CompiledLossTrainer(DPOTrainer):
         needs_ref = any(t.requires_reference for t in terms)
         has_ref = self.ref_model is not None or self.precompute_ref_logps or _peft(self.model)
         if needs_ref and not has_ref:
+            name = next(t for t in terms if t.requires_reference).name
             raise DPALogicError(
-                f"loss {terms[0].name!r} needs reference log-probs (it mentions Ref) but this "
+                f"loss {name!r} needs reference log-probs (it mentions Ref) but this "
                 "trainer has no reference model; build a new trainer with ref_model="
             )
         if sft_weight is not None:
