@@ -78,6 +78,11 @@ def test_other_predicates_symbols() -> None:
     t = sum(1 << w for w in range(32) if w & 1 and w & 4)  # M(x,yw) ∧ M2(x,yw)
     b = sum(1 << w for w in range(32) if w & 2 and w & 16)  # M(x,yl) ∧ Mref(x,yw)
     assert closed_form(PreferenceStructure(vs, t, b)) == "log p_w p2_w / (p_l m_w)"
+    # DPOP with copies: the paper's p_w p_w' r_l / (p_l r_w r_w')
+    vs2 = (*WITH_REF, Atom("M2", "yw"), Atom("Ref2", "yw"))
+    t2 = sum(1 << w for w in range(64) if w & 1 and w & 16 and w & 8)
+    b2 = sum(1 << w for w in range(64) if w & 2 and w & 4 and w & 32)
+    assert closed_form(PreferenceStructure(vs2, t2, b2)) == "log p_w p2_w r_l / (p_l r_w r2_w)"
 
 
 @settings(max_examples=25, deadline=None)

@@ -3,9 +3,10 @@
 ``WMC(✓)`` and ``WMC(✗)`` are multilinear polynomials in the weights (symbols ``p_w, p_l`` for
 ``M``, ``r_w, r_l`` for ``Ref``, ``m_w, m_l`` for ``Mref``, ``p2_w`` for a copy ``M2``, ``r2_w`` for
 ``Ref2``, the lower-cased predicate name otherwise). Their ratio is cancelled and factored; the
-printer orders factors as the paper does — positive ``M`` literals, positive ``Ref`` literals,
-other predicates, then complements ``(1 − ·)``, then sums; ``yw`` before ``yl`` — and prints sums
-expanded (positive terms by decreasing degree, then the constant, then negative terms), e.g.
+printer orders factors as the paper does — positive ``M`` literals (copies ``M2`` … with them),
+positive ``Ref`` literals (and copies), other predicates, then complements ``(1 − ·)``, then
+sums; ``yw`` before ``yl`` — and prints sums expanded (positive terms by decreasing degree, then
+the constant, then negative terms), e.g.
 
 - DPO:   ``log p_w r_l / (p_l r_w)``
 - seed:  ``log p_w r_l (1 − p_l) / (p_l r_w (1 − p_w))``
@@ -25,7 +26,10 @@ MINUS = "\u2212"  # the paper's minus sign
 
 
 def _pred_rank(pred: str) -> int:
-    return 0 if pred == "M" else 1 if pred == "Ref" else 2
+    """Print order: M and its copies, Ref and its copies, then everything else."""
+    if re.fullmatch(r"M\d*", pred):
+        return 0
+    return 1 if re.fullmatch(r"Ref\d*", pred) else 2
 
 
 def symbol_base(pred: str) -> str:
