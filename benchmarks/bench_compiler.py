@@ -3,7 +3,7 @@
 One command::
 
     .venv/bin/python benchmarks/bench_compiler.py            # 1M pairs
-    .venv/bin/python benchmarks/bench_compiler.py --n 10000  # quick check
+    .venv/bin/python benchmarks/bench_compiler.py --n 10000  # quick check (or --quick)
 
 The hand-written baselines are written the way TRL writes them (``trl`` 1.16 ``DPOTrainer``
 sigmoid, ``CPOTrainer`` sigmoid and SimPO, ``ORPOTrainer`` odds ratio), plus ``ORPO*``: ORPO with
@@ -142,7 +142,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=1_000_000, help="number of preference pairs")
     ap.add_argument("--reps", type=int, default=15, help="timed repetitions per loss")
     ap.add_argument("--compile", action="store_true", help="torch.compile both versions first")
+    ap.add_argument("--quick", action="store_true", help="reduced size (100k pairs, 5 reps)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier timings)")
     args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    if args.quick:
+        args.n, args.reps = min(args.n, 100_000), min(args.reps, 5)
     inputs = make_inputs(args.n)
     for k in ("pc", "pr", "rc", "rr"):
         inputs[k].requires_grad_()
