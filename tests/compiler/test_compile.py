@@ -118,7 +118,7 @@ def test_matches_hand_written_float32(name: str) -> None:
         torch.testing.assert_close(g.double(), w, rtol=1e-5, atol=1e-7)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(top=masks16, bottom=masks16, lps=st.lists(moderate, min_size=4, max_size=4))
 def test_random_structures_match_brute_force(top: int, bottom: int, lps: list[float]) -> None:
     s = PreferenceStructure(WITH_REF, top, bottom)
@@ -156,7 +156,7 @@ def _wmc_np(mask: int, lps: list[float]) -> float:
     return float(brute_force_wmc(mask, [math.exp(a) for a in lps]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     top=masks16,
     bottom=masks16,
