@@ -198,3 +198,13 @@ def test_custom_links_are_kept_exactly() -> None:
     r = decompile(f"exp(-beta*{h})")
     assert r.structure == DPO and str(r.terms[0].link_expr) == "exp(-t)"
     assert_round_trip(r, {"beta": 0.3})
+
+
+def test_constant_factors_inside_logs_become_offsets() -> None:
+    r = decompile("-log(2*p_w) - 2*log(1-p_l)")
+    assert str(r.constant) == "-log(2)"
+    assert {str(v) for v in r.structure.used_variables()} == {"M(x,yw)", "M(x,yl)", "M2(x,yl)"}
+    assert_round_trip(r, {})
+    r = decompile("-logsigmoid(beta*(logp_w-logp_l)) - lam*log(2*p_w)")
+    assert [g.name for g in r.regularizers] == ["sft"] and str(r.constant) == "-lam*log(2)"
+    assert_round_trip(r, {"beta": 0.1, "lam": 0.3})

@@ -95,7 +95,7 @@ def test_dpop_copies_and_regularizer_reading() -> None:
         "M2(x,yw)",
         "Ref2(x,yw)",
     }
-    assert copies.terms[0].rho_text() == "log p_w r_l p2_w / (p_l r_w r2_w)"
+    assert copies.terms[0].rho_text() == "log p_w p2_w r_l / (p_l r_w r2_w)"
     kinds = [x.kind for x in copies.all_stripped()]
     assert "approximation" in kinds and kinds.count("copy") == 2
     exact = decompile(text, penalties="regularizer")

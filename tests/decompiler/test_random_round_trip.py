@@ -86,3 +86,14 @@ def test_common_factor_cancels_to_an_equivalent_structure() -> None:
     _check(s, "logistic", 0.5, 1)
     got = decompile(f"-logsigmoid(beta*({rho_sympy(s)}))").structure
     assert sorted(got.top_names()) == ["FF", "FT"] and sorted(got.bottom_names()) == ["TF", "TT"]
+
+
+def test_every_zoo_structure_reads_back() -> None:
+    from dpalogic import zoo
+    from dpalogic.logic import standard_order
+
+    for name in zoo.names():
+        s = zoo.get(name).structure
+        got = decompile(f"-logsigmoid(beta*({rho_sympy(s)}))").structure
+        V = standard_order(set(s.variables) | set(got.variables))
+        assert got.lift(V) == s.lift(V), name

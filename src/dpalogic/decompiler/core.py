@@ -12,6 +12,7 @@ kept, so compiling the result reproduces the input exactly.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,6 +219,10 @@ def _bind_inputs(
         a = atom_of(s)
         assert a is not None
         key = keyword_of(a)
+        if key not in kw:
+            base = re.fullmatch(r"(M|Ref)\d+", a.pred)
+            if base:  # copies default to their predicate's log-probs (as in the compiler)
+                key = keyword_of(Atom(base.group(1), a.out))
         if key not in kw:
             raise DecompileError(f"the loss needs the keyword input {key!r}")
         logps[s] = torch.as_tensor(kw[key])
@@ -622,7 +627,9 @@ def _squared(weight: sympy.Expr, base: sympy.Expr, source: sympy.Expr) -> Decomp
     )
 
 
-def _semantic(entries: list[tuple[sympy.Expr, sympy.Expr]], ln: bool) -> DecompiledTerm:
+def _semantic(
+    entries: list[tuple[sympy.Expr, sympy.Expr]], ln: bool
+) -> tuple[DecompiledTerm, sympy.Expr]:
     """``Σ c_i log Q_i`` with all ``c_i = −w·k_i``: the semantic loss ``−w log(T/B)`` read as
     ``−w log σ(log(T/(B−T)))``."""
     source = sum((c * sympy.log(q) for c, q in entries), sympy.S.Zero)
@@ -637,7 +644,7 @@ def _semantic(entries: list[tuple[sympy.Expr, sympy.Expr]], ln: bool) -> Decompi
         const += _add_log(logs, q, -c)  # type: ignore[arg-type]
     logs = {f: c for f, c in logs.items() if not _is_zero(c)}
     if const != 0:
-        raise DecompileError(f"constant factor inside -log(...) in {source}")
+        pass  # a constant factor c inside -log(c·T) is the loss offset -log(c), returned below
     if not logs or not _mentions_model(*logs.keys()):
         raise DecompileError(
             f"no comparison of the two outputs: {source} never mentions the tuned model M"
@@ -681,9 +688,10 @@ def _semantic(entries: list[tuple[sympy.Expr, sympy.Expr]], ln: bool) -> Decompi
         )
     )
     structure = PreferenceStructure.from_worlds(top, bottom, V)
-    return DecompiledTerm(
+    term = DecompiledTerm(
         structure, "logistic", sympy.S.One, w, {}, ln, None, None, source, tuple(stripped)
     )
+    return term, -const
 
 
 def _log_linear(e: sympy.Expr) -> bool:
@@ -833,7 +841,10 @@ def _log_entries(core: sympy.Expr, coeff: sympy.Expr) -> list[tuple[sympy.Expr, 
     for s in sympy.Add.make_args(e):
         ps = prob_symbols(s)
         if not ps:
-            return None
+            if data_symbols(s):
+                return None
+            out.append((sympy.S.One, sympy.exp(s)))  # a constant: log(e^s)
+            continue
         c, lg = s.as_independent(*ps, as_Add=False)
         if not isinstance(lg, sympy.log):
             return None
@@ -1010,6 +1021,9 @@ def decompile(
     rest: dict[bool, list[tuple[sympy.Expr, sympy.Expr]]] = {}
     for c, q, _core in pool:
         term = c * sympy.log(q)
+        if not prob_symbols(q):  # a constant inside -log(c·…): a loss offset
+            const += sympy.expand_log(term, force=True)
+            continue
         t2, ln = length_normalise(term)
         parts = _log_entries(t2, sympy.S.One) or []
         if has_link and len(parts) == 1 and parts[0][1] == P_W:
@@ -1027,7 +1041,9 @@ def decompile(
         rest.setdefault(ln, []).extend(parts)
     for ln, entries in rest.items():
         if entries:
-            terms.append(_semantic(entries, ln))
+            term, offset = _semantic(entries, ln)
+            terms.append(term)
+            const += offset
     if not terms:
         raise DecompileError(
             "no preference term: the loss has only regularisers (e.g. λ·NLL) and no comparison "

@@ -55,6 +55,9 @@ _LOGP_RE = [
     re.compile(r"^(?P<pred>ref)_logp_(?P<out>w|l|yw|yl)$"),
     re.compile(r"^log_(?P<pred>p|pi|r|pi_ref)_(?P<out>w|l|yw|yl)$"),
 ]
+_COPY_RE = re.compile(
+    r"^(?P<log>log)?(?P<letter>p|r|m)(?P<num>[2-9]|[1-9][0-9]+)_(?P<out>w|l|yw|yl)$"
+)
 _PROB_RE = [
     re.compile(r"^(?P<pred>p|pi|r|pi_ref|m)_(?P<out>w|l|yw|yl)$"),
     re.compile(r"^(?P<pred>p|r)(?P<out>w|l)$"),
@@ -89,6 +92,11 @@ def resolve_name(name: str) -> sympy.Expr | None:
     """The expression a data name stands for (``None`` for a hyperparameter)."""
     if name in _LEN_NAMES:
         return _LEN_NAMES[name]
+    m = _COPY_RE.match(name)
+    if m:  # copies as the compiler prints them: p2_w = M2(x,yw), r2_l = Ref2(x,yl), logp2_w
+        pred = _PRED[m.group("letter")] + m.group("num")
+        weight = prob(Atom(pred, _OUT[m.group("out")]))
+        return sympy.log(weight) if m.group("log") else weight
     for rx in _LOGP_RE:
         m = rx.match(name)
         if m:
