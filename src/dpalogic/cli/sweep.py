@@ -147,7 +147,9 @@ def run_command(
         for o in failed:
             print(f"dpalogic: run {o.dir} failed: {(o.error or '').splitlines()[0]}",
                   file=sys.stderr)
-        raise typer.Exit(1)
+        # (typer.Exit would be swallowed: main() runs click with standalone_mode=False)
+        raise DPALogicError(f"{len(failed)} of {len(outcomes)} runs failed; fix the cause and "
+                            "rerun the same command (finished runs are skipped)")
 
 
 @sweep_app.command("report")

@@ -169,11 +169,13 @@ def select_losses(
                           f"{centre_name}[{step.change}]")
     if between is not None:
         lo, hi = between
-        iv = interval(resolve(lo), resolve(hi))
         lo_name, hi_name = loss_name(lo) or lo.strip(), loss_name(hi) or hi.strip()
-        if iv.count == 0:
-            raise DPALogicError(f"no loss lies between {lo_name} and {hi_name} "
-                                f"({lo_name} is not at least as constrained as {hi_name})")
+        try:
+            iv = interval(resolve(lo), resolve(hi))
+        except DPALogicError as err:  # A is not at least as constrained as B
+            why = str(err).splitlines()[0].split("(", 1)[-1].rstrip(")")
+            raise DPALogicError(f"no loss lies between {lo_name} and {hi_name}: {lo_name} is "
+                                f"not at least as constrained as {hi_name} ({why})") from err
         kept = list(iv.where(*checks, limit=limit + 1))
         if len(kept) > limit:
             raise DPALogicError(f"more than {limit} losses between {lo_name} and {hi_name}"
