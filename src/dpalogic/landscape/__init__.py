@@ -7,3 +7,7 @@ Submodules (import them directly): :mod:`~dpalogic.landscape.order` (compare, me
 :mod:`~dpalogic.landscape.render` (graphviz figures), :mod:`~dpalogic.landscape.properties` and
 :mod:`~dpalogic.landscape.census`.
 """
+
+from dpalogic.landscape.census import CensusResult, census
+
+__all__ = ["CensusResult", "census"]
