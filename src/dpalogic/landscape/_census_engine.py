@@ -52,7 +52,7 @@ Everything is integer arithmetic; no floats decide anything.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import comb, lcm
@@ -362,17 +362,26 @@ def decide_one(f: np.ndarray) -> int:
     small box budget), then, if that stalls, the same reduction decided by a 2-D cylindrical
     algebraic decomposition (:mod:`dpalogic.landscape._census_cad`), which always answers.
     """
+    return _decide_one_how(f)[0]
+
+
+def _decide_one_how(f: np.ndarray) -> tuple[int, bool]:
+    """(:func:`decide_one`'s status, whether the CAD was needed)."""
     from dpalogic.landscape import _census_cad
 
     f = np.asarray(f, dtype=np.int64)
     s = _discriminant_decide(f)
     if s != UNDECIDED:
-        return s
+        return s, False
     try:
         ok, _ = _census_cad.nonnegative_quadratic_form(f)
     except ArithmeticError:  # pragma: no cover - no root-free sample found
-        return UNDECIDED
-    return CERTIFIED if ok else REFUTED
+        return UNDECIDED, True
+    return (CERTIFIED if ok else REFUTED), True
+
+
+#: how many distinct (symmetry-reduced) polynomials each exact stage settled (reset by full_run)
+STAGE_COUNTS: Counter[str] = Counter()
 
 
 def _symmetries() -> list[tuple[tuple[int, int, int], tuple[bool, bool, bool]]]:
@@ -424,12 +433,16 @@ def decide_many(
     subdivision to depth 4; :func:`decide_one` (q-discriminant reduction, then a 2-D CAD).
     """
     polys = np.asarray(polys, dtype=np.int64).reshape(-1, 3, 3, 3)
-    if len(polys) == 0:
-        return np.zeros(0, dtype=np.int8)
-    canon = np.concatenate([canonical(polys[s:s + 65536]) for s in range(0, len(polys), 65536)])
+    status = np.full(len(polys), CERTIFIED, dtype=np.int8)  # all coefficients ≥ 0
+    rest = np.nonzero((polys.reshape(len(polys), 27) < 0).any(axis=1))[0]
+    if len(rest) == 0:
+        return status
+    canon = np.concatenate([canonical(polys[rest[s:s + 65536]])
+                            for s in range(0, len(rest), 65536)])
     _, first, inverse = np.unique(_void(canon.reshape(len(canon), 27)), return_index=True,
                                   return_inverse=True)
-    return _decide_distinct(canon[first], progress, workers)[inverse.ravel()]
+    status[rest] = _decide_distinct(canon[first], progress, workers)[inverse.ravel()]
+    return status
 
 
 def _decide_distinct(
@@ -438,6 +451,7 @@ def _decide_distinct(
     workers: int,
 ) -> np.ndarray:
     n = len(polys)
+    STAGE_COUNTS["symmetry_classes"] += n
     status = np.full(n, UNDECIDED, dtype=np.int8)
     flat = polys.reshape(n, 27)
     status[(flat >= 0).all(axis=1)] = CERTIFIED
@@ -445,11 +459,14 @@ def _decide_distinct(
     for level in (2, 4):
         neg = _dyadic_refuted(polys[idx], level)
         status[idx[neg]] = REFUTED
+        STAGE_COUNTS["refuted_on_dyadic_grids"] += int(neg.sum())
         idx = idx[~neg]
     for s in range(0, len(idx), 4096):
         part = idx[s:s + 4096]
         status[part] = _subdivide3(polys[part], depth=4)
     rest = np.nonzero(status == UNDECIDED)[0]
+    STAGE_COUNTS["settled_by_3d_subdivision"] += len(idx) - len(rest)
+    STAGE_COUNTS["discriminant_reduction"] += len(rest)
     done = n - len(rest)
     if progress:
         progress(done, n)
@@ -457,14 +474,17 @@ def _decide_distinct(
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(workers) as pool:
-            for i, st in zip(rest, pool.imap(decide_one, polys[rest], chunksize=32), strict=True):
+            for i, (st, cad) in zip(rest, pool.imap(_decide_one_how, polys[rest], chunksize=32),
+                                    strict=True):
                 status[i] = st
+                STAGE_COUNTS["cad"] += cad
                 done += 1
                 if progress and done % 256 == 0:
                     progress(done, n)
     else:
         for i in rest:
-            status[i] = decide_one(polys[i])
+            status[i], cad = _decide_one_how(polys[i])
+            STAGE_COUNTS["cad"] += cad
             done += 1
             if progress and done % 256 == 0:
                 progress(done, n)
@@ -623,6 +643,7 @@ class EngineResult:
     pending_polynomials: int  # distinct one-direction polynomials among them
     seconds_bulk: float = 0.0
     seconds_exact: float = 0.0
+    exact_stages: dict[str, int] = field(default_factory=dict)
 
 
 def _void(rows: np.ndarray) -> np.ndarray:
@@ -667,6 +688,7 @@ def full_run(
 
     start = time.perf_counter()
     edge_ok()
+    STAGE_COUNTS.clear()
     tally = Tally()
     n = len(K)
     if workers <= 1:
@@ -710,6 +732,7 @@ def full_run(
         pending_polynomials=npolys,
         seconds_bulk=bulk,
         seconds_exact=time.perf_counter() - start - bulk,
+        exact_stages=dict(STAGE_COUNTS),
     )
 
 

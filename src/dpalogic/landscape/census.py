@@ -215,6 +215,7 @@ def _census_with_ref(progress: Progress | None, workers: int) -> CensusResult:
         "refuted_on_grid_in_bulk": res.grid_refuted,
         "structures_decided_exactly": res.pending_structures,
         "distinct_polynomials_decided_exactly": res.pending_polynomials,
+        "exact_stages_on_symmetry_classes": res.exact_stages,
         "seconds_bulk": round(res.seconds_bulk, 3),
         "seconds_exact": round(res.seconds_exact, 3),
         "workers": workers,
