@@ -45,3 +45,11 @@ def test_census_reference_json(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert (data["n"], data["total"]) == (4, 4294967296)
     assert data["monotone"]["undecided"] == 0
+
+
+def test_census_progress_bar_path(capsys: pytest.CaptureFixture[str]) -> None:
+    from dpalogic.cli.census import _run
+
+    result = _run(False, None, show_progress=True)
+    assert result.total == 256
+    capsys.readouterr()

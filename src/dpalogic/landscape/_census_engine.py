@@ -40,14 +40,16 @@ at a single structure:
    once): all-zero numerators (degenerate or policy-independent), the Bernstein certificate (all
    54 coefficients ≥ 0), and a refutation at the 27 points of ``{0, ½, 1}³`` (exact integer sums).
 
-What is left (about 2 M structures) is deduplicated to its distinct one-direction polynomials
-(about 0.55 M) and each is decided exactly by :func:`decide_many`: a finer dyadic grid
-(refutation), vectorised integer Bernstein subdivision (certificate or refutation), and, for the
-few thousand whose zero set touches the cube's boundary so that subdivision stalls, the
-*q-discriminant reduction*: ``f = a q² + b q(1−q) + c (1−q)²`` is ≥ 0 on the cube iff ``a, c ≥ 0``
-and ``b ≥ 0 ∨ 4ac − b² ≥ 0`` on the square, which is decided by 2-D subdivision after dividing
-``4ac − b²`` by its boundary factors (tried with each of the three variables in the role of ``q``).
-Everything is integer arithmetic; no floats decide anything.
+What is left (about 2 M structures) is deduplicated to its distinct one-direction polynomials,
+reduced to one representative per orbit of the cube's 48 symmetries (about 32 k), and each is
+decided exactly by :func:`decide_many`: finer dyadic grids (refutation), vectorised integer
+Bernstein subdivision (certificate or refutation), and, for the few hundred whose zero set touches
+the cube's boundary so that subdivision stalls, the *q-discriminant reduction*:
+``f = a q² + b q(1−q) + c (1−q)²`` is ≥ 0 on the cube iff ``a, c ≥ 0`` and ``b ≥ 0 ∨ 4ac − b² ≥ 0``
+on the square — decided by 2-D subdivision after dividing ``4ac − b²`` by its boundary factors,
+and where that stalls too, by a 2-D cylindrical algebraic decomposition
+(:mod:`dpalogic.landscape._census_cad`).
+Everything is exact (integers; rationals in the CAD); no floats decide anything.
 """
 
 from __future__ import annotations
