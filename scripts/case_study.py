@@ -74,6 +74,21 @@ QUICK: dict[str, Any] = {
     "checkpoint_every": 0,
 }
 
+SWEEPS = """\
+The case study is one `dpalogic sweep`; any other selection of losses works the same way:
+
+```bash
+dpalogic sweep run DPO CPO ORPO --model tiny --steps 20 --seeds 0-2 --out runs/s  # named losses
+dpalogic sweep run --around cCPO --out runs/around-ccpo        # cCPO and its 8 lattice neighbours
+dpalogic sweep run --between CPO unCPO --where preference-monotone --out runs/cpo-uncpo
+dpalogic sweep status runs/s                 # completed / interrupted / pending per run
+dpalogic sweep report runs/s                 # runs/s/report.md + report-*.png, from the folders
+```
+Rerunning `sweep run` with the same `--out` skips finished runs, resumes interrupted ones
+(from their last checkpoint with `--checkpoint-every N`, else from the start) and refuses a
+changed shared setting. `--workers N` runs N worker processes; `--backend ray` runs each run as
+a Ray task (a local instance, or `--ray-address` for a cluster whose nodes share the folder)."""
+
 PAPER_SCALE = """\
 ```bash
 # one GPU; a 0.5B SFT model (a local folder or a hub id) and UltraFeedback binarized from the hub
@@ -81,14 +96,16 @@ dpalogic sweep run CE CEUnl CPO ORPO cCPO unCPO cfUnl qfUnl fUnl cUNL l20 sCE DP
     --model <Qwen1.5-0.5B SFT checkpoint, e.g. a local folder> \\
     --data trl-lib/ultrafeedback_binarized \\
     --length-normalize --sft-weight 0.01 --steps 2000 --batch-size 32 --lr 1e-6 \\
-    --max-length 1024 --n-test 512 --generation-limit 0 --checkpoint-every 200 \\
+    --max-length 1024 --generation-limit 0 --checkpoint-every 200 \\
     --seeds 0,1,2 --out runs/case-study-paper
 dpalogic sweep report runs/case-study-paper
 # several GPUs or machines: a Ray cluster, one GPU per run (the folder must be shared)
 dpalogic sweep run ... --backend ray --ray-address auto --gpus-per-run 1
 ```
-(unset `HF_HUB_OFFLINE` there; `--generation-limit 0` skips the built-in tasks' generation
-check, which UltraFeedback rows do not carry.)"""
+(unset `HF_HUB_OFFLINE` there. Held-out numbers then come from the dataset's own test
+split; `--generation-limit 0` skips the built-in tasks' generation check, which UltraFeedback
+rows do not carry. The paper's exact hyperparameters are not all stated in it; the values above
+are a starting point, not a reproduction recipe. Not run here: no GPU was available.)"""
 
 
 def machine() -> dict[str, Any]:
@@ -295,6 +312,7 @@ def write_doc(sweep_dir: Path, doc: Path, figures: Path, meta: dict[str, Any]) -
     lines += ["", body.rstrip(), "", "## Observations", ""]
     lines += [f"- {o}" for o in observations(records, summaries, base)]
     lines += ["", "## What this does and does not show", "", caveats(settings, n_seeds), "",
+              "## Your own sweep", "", SWEEPS, "",
               "## The same study at paper scale", "",
               "On a GPU with a 0.5B model (the paper used Qwen1.5-0.5B after SFT) and "
               "UltraFeedback binarized from the Hugging Face hub:", "", PAPER_SCALE, ""]

@@ -247,6 +247,8 @@ def test_bad_execution_options_are_refused(tmp_path: Path) -> None:
         run_sweep(plan, workers=0)
     with pytest.raises(DPALogicError, match="unknown backend"):
         run_sweep(plan, backend="slurm")
+    with pytest.raises(DPALogicError, match="gpus-per-run"):
+        run_sweep(plan, gpus_per_run=-1, backend="ray")
     assert not (tmp_path / "s" / "DPO-s0").exists()
 
 

@@ -57,6 +57,9 @@ def run_command(
     ray_address: str | None = typer.Option(
         None, "--ray-address", help="Ray cluster address (default: running/local instance)."
     ),
+    gpus_per_run: float = typer.Option(
+        0, "--gpus-per-run", help="GPUs per run as a Ray task (--backend ray only)."
+    ),
     keep_models: bool = typer.Option(
         False, "--keep-models", help="Keep each run's trained model in <run>/model."
     ),
@@ -129,7 +132,8 @@ def run_command(
         return
     progress = None if (quiet or json_out) else print_progress
     outcomes = run_sweep(plan, workers=workers, backend=backend, threads=threads,
-                         ray_address=ray_address, keep_models=keep_models, on_result=progress)
+                         ray_address=ray_address, gpus_per_run=gpus_per_run,
+                         keep_models=keep_models, on_result=progress)
     report_path = None
     if report and any(o.status in ("completed", "skipped") for o in outcomes):
         from dpalogic.training.report import write_report

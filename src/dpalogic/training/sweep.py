@@ -588,6 +588,7 @@ def run_sweep(
     backend: str = "local",
     threads: int | None = None,
     ray_address: str | None = None,
+    gpus_per_run: float = 0,
     keep_models: bool = False,
     on_result: Callable[[RunOutcome], None] | None = None,
     stop_after: int | None = None,
@@ -601,6 +602,8 @@ def run_sweep(
             ``threads`` CPUs).
         threads: torch threads per run (default: the machine's cores divided by ``workers``).
         ray_address: a Ray cluster to join (default: the running instance, else a local one).
+        gpus_per_run: GPUs each Ray task asks for (Ray hides GPUs from tasks that ask for
+            none, so set it to train on a GPU cluster); ``ray`` backend only.
         keep_models: keep each run's trained model in ``<run>/model``.
         on_result: called with each outcome as it arrives (progress reporting).
         stop_after: stop every run after this step as if interrupted (for tests of resuming).
@@ -612,6 +615,9 @@ def run_sweep(
         raise DPALogicError(f"--workers must be >= 1, got {workers}")
     if backend not in ("local", "ray"):
         raise DPALogicError(f"unknown backend {backend!r}: use local or ray")
+    if gpus_per_run < 0 or (gpus_per_run and backend != "ray"):
+        raise DPALogicError(f"--gpus-per-run must be >= 0 and needs --backend ray, got "
+                            f"{gpus_per_run} with backend {backend}")
     cores = os.cpu_count() or 1
     threads = threads or max(1, cores // workers)
     before_cache: dict[str, Any] = {}
@@ -639,7 +645,7 @@ def run_sweep(
     if not todo:
         return outcomes
     if backend == "ray":
-        _run_ray(todo, job, record, threads, ray_address)
+        _run_ray(todo, job, record, threads, ray_address, gpus_per_run)
     elif workers == 1:
         for r in todo:
             record(execute_run(job(r, with_before=True)))
@@ -677,7 +683,7 @@ def _run_pool(todo: Sequence[SweepRun], job: Callable[[SweepRun, bool], dict[str
 
 def _run_ray(todo: Sequence[SweepRun], job: Callable[[SweepRun, bool], dict[str, Any]],
              record: Callable[[dict[str, Any]], None], threads: int,
-             address: str | None) -> None:
+             address: str | None, gpus: float = 0) -> None:
     try:
         import ray
     except ImportError as err:
@@ -686,7 +692,7 @@ def _run_ray(todo: Sequence[SweepRun], job: Callable[[SweepRun, bool], dict[str,
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, ignore_reinit_error=True,
                  log_to_driver=False)
-    remote = ray.remote(num_cpus=threads, max_retries=0)(execute_run)
+    remote = ray.remote(num_cpus=threads, num_gpus=gpus, max_retries=0)(execute_run)
     refs = {remote.remote(job(run, True)): run for run in todo}
     while refs:
         done, _ = ray.wait(list(refs), num_returns=1)
