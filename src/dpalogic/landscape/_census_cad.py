@@ -146,19 +146,52 @@ def negative_region_empty(polys: list[sympy.Poly]) -> tuple[bool, tuple[Fraction
     return True, None
 
 
+def _value(f: np.ndarray, q: Fraction, u: Fraction, v: Fraction) -> Fraction:
+    """Exact value of a (3, 3, 3) scaled-Bernstein polynomial at ``(q, u, v)``."""
+    total = Fraction(0)
+    for a, i, j in np.ndindex(3, 3, 3):
+        if f[a, i, j]:
+            total += (int(f[a, i, j]) * q**a * (1 - q) ** (2 - a) * u**i * (1 - u) ** (2 - i)
+                      * v**j * (1 - v) ** (2 - j))
+    return total
+
+
+def _lift(f: np.ndarray, u: Fraction, v: Fraction) -> tuple[Fraction, Fraction, Fraction]:
+    """A point ``(q, u, v)`` of the open cube with ``f < 0`` above a 2-D witness, verified
+    exactly; ``ArithmeticError`` if none is found (it always is when the witness is right)."""
+    zero = np.zeros((3, 3), dtype=np.int64)
+    a, b = (_value(np.stack([f[k], zero, zero]), Fraction(0), u, v) for k in (2, 1))
+    candidates: list[Fraction] = []
+    if a > 0:
+        x = -b / (2 * a)
+        if x > 0:
+            candidates.append(x / (1 + x))
+    candidates += [1 - Fraction(1, 2**k) for k in range(1, 60)]
+    candidates += [Fraction(1, 2**k) for k in range(1, 60)]
+    for q in candidates:
+        if 0 < q < 1 and _value(f, q, u, v) < 0:
+            return q, u, v
+    raise ArithmeticError("witness did not verify")
+
+
 def nonnegative_quadratic_form(f: np.ndarray) -> tuple[bool, tuple[Fraction, ...] | None]:
     """Exact decision of ``f ≥ 0`` on the unit cube for a (3, 3, 3) scaled-Bernstein array.
 
     ``f = a q² + b q(1−q) + c (1−q)²`` with ``a = f[2], b = f[1], c = f[0]`` (polynomials in
     ``u, v``) is ≥ 0 on the cube iff ``{a < 0}``, ``{c < 0}`` and ``{b < 0, 4ac − b² < 0}`` are
     empty in the open square (closure by continuity). Returns ``(True, None)`` or
-    ``(False, (u, v))``: a point of the square above which ``f`` dips below zero for some ``q``.
+    ``(False, (q, u, v))``: a point of the open cube where ``f < 0``, verified exactly.
     """
-    a, b, c = (scaled_to_poly(np.asarray(f[k])) for k in (2, 1, 0))
+    f = np.asarray(f, dtype=np.int64)
+    a, b, c = (scaled_to_poly(f[k]) for k in (2, 1, 0))
     for side in (a, c):
         empty, wit = negative_region_empty([side])
         if not empty:
-            return False, wit
+            assert wit is not None
+            return False, _lift(f, *wit)
     d = 4 * a * c - b * b
     empty, wit = negative_region_empty([b, d])
-    return (True, None) if empty else (False, wit)
+    if empty:
+        return True, None
+    assert wit is not None
+    return False, _lift(f, *wit)
