@@ -289,11 +289,15 @@ def test_demo_config_is_valid() -> None:
 # ----------------------------------------------------------------------------- accelerate
 @pytest.mark.slow
 def test_two_process_accelerate_run(tmp_path: Path) -> None:
-    """``accelerate launch --cpu --num_processes 2``: one complete directory, main-process files."""
+    """Two data-parallel CPU processes: one complete directory, files from the main process.
+
+    accelerate 1.16's ``launch --cpu`` starts a single process whatever ``--num_processes``
+    says; ``--multi_gpu`` goes through torchrun, and without GPUs the run uses gloo on CPUs.
+    """
     accelerate = shutil.which("accelerate", path=str(Path(sys.executable).parent))
     assert accelerate is not None
     out = tmp_path / "ddp"
-    cmd = [accelerate, "launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
+    cmd = [accelerate, "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
            "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "dpalogic", "train",
            "--loss", "DPO", "--model", "tiny", "--steps", "3", "--batch-size", "2",
            "--n-train", "16", "--n-test", "4", "--max-length", "64", "--out", str(out),

@@ -258,16 +258,16 @@ def demo_config(loss: str = "DPO", *, out: str | None = None, **changes: Any) ->
         loss=loss,
         model="smollm2-135m",
         data="builtin",
-        steps=40,
-        batch_size=8,
-        lr=5e-6,
+        steps=30,
+        batch_size=4,
+        lr=2e-5,
         max_length=96,
-        n_train=320,
+        n_train=240,
         n_validation=0,
-        n_test=64,
+        n_test=32,
         eval_batch_size=16,
-        generation_limit=32,
-        max_new_tokens=16,
+        generation_limit=16,
+        max_new_tokens=12,
         checkpoint_every=0,
         seed=0,
         out=out,
@@ -716,9 +716,12 @@ def train(
         raise DPALogicError(f"stop_after must be in [1, steps={config.steps}], got {stop_after}")
     compiled = resolve_loss(config)
 
+    import torch
     from accelerate import PartialState
 
-    state = PartialState()
+    # cpu=True (as TrainingArguments(use_cpu=True) does) turns a torchrun/accelerate launch
+    # without GPUs into a gloo process group; PartialState is a singleton, so this must be first.
+    state = PartialState(cpu=not torch.cuda.is_available())
     is_main = state.is_main_process
 
     # ---- the output directory (resolved on the main process, shared with the others)
