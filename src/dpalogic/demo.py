@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m dpalogic.demo", description=__doc__)
     parser.add_argument("--model", default=os.environ.get("DEMO_MODEL", "smollm2-135m"))
-    parser.add_argument("--steps", type=int, default=int(os.environ.get("DEMO_STEPS", "40")))
+    steps = os.environ.get("DEMO_STEPS")
+    parser.add_argument("--steps", type=int, default=int(steps) if steps else None,
+                        help="training steps (default: demo_config's)")
     parser.add_argument("--out", default=os.environ.get("DEMO_OUT", "runs/demo"))
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args(argv)
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     from dpalogic.training.run import demo_config, summary_table, train
 
     program = f"{NOVEL_P}; PC={NOVEL_PC}"
-    config = demo_config(program, out=args.out, steps=args.steps, overwrite=True)
+    changes = {"steps": args.steps} if args.steps else {}
+    config = demo_config(program, out=args.out, overwrite=True, **changes)
     if args.model != "smollm2-135m":
         config = config.replace(model=args.model)
     result = train(config)
