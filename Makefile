@@ -4,12 +4,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
+CASE_STUDY_SEEDS ?= 0,1,2
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test test-slow lint bench docs clean
+.PHONY: setup demo test test-slow lint bench figures results clean
 
 setup: $(STAMP)
 
@@ -39,6 +40,20 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/run_all.py
+
+# Regenerate the generated docs and figures that take minutes: zoo page, lattice figures,
+# landscape page (runs the n = 4 census).
+figures: setup
+	$(PY) scripts/gen_zoo_doc.py
+	$(PY) scripts/gen_lattice_figures.py
+	$(PY) scripts/gen_landscape_doc.py
+
+# Regenerate the measured results (about 1.5 h on 2 cores; nothing else should run meanwhile):
+# README/docs benchmark tables, the SmolLM2 study, the case study.
+results: setup
+	$(PY) scripts/gen_benchmarks_doc.py
+	$(PY) scripts/smollm2_study.py
+	$(PY) scripts/case_study.py --seeds $(CASE_STUDY_SEEDS)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

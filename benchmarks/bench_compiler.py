@@ -15,10 +15,12 @@ tensors, interleaved; the script prints the best-of-reps times and the ratio com
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import platform
 import time
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -137,30 +139,17 @@ def time_fwd_bwd(fn: Callable, leaves: dict[str, torch.Tensor]) -> float:
     return time.perf_counter() - t0
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=1_000_000, help="number of preference pairs")
-    ap.add_argument("--reps", type=int, default=15, help="timed repetitions per loss")
-    ap.add_argument("--compile", action="store_true", help="torch.compile both versions first")
-    ap.add_argument("--quick", action="store_true", help="reduced size (100k pairs, 5 reps)")
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier timings)")
-    args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    if args.quick:
-        args.n, args.reps = min(args.n, 100_000), min(args.reps, 5)
-    inputs = make_inputs(args.n)
+def measure(n: int = 1_000_000, reps: int = 15, compile_: bool = False,
+            threads: int = 1) -> dict[str, Any]:
+    """Time every case; returns ``{"setting": {...}, "rows": [{"loss", "hand_ms", "compiled_ms",
+    "ratio"}, ...]}`` (best of *reps* interleaved repetitions, after a check that both agree)."""
+    torch.set_num_threads(threads)
+    inputs = make_inputs(n)
     for k in ("pc", "pr", "rc", "rr"):
         inputs[k].requires_grad_()
-    print(
-        f"# dpalogic compiler benchmark: n={args.n:,} pairs, float32, forward+backward, "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"{platform.processor() or platform.machine()}"
-        + (", torch.compile" if args.compile else ", eager")
-    )
-    print(f"{'loss':8s} {'hand (ms)':>10s} {'compiled (ms)':>14s} {'ratio':>7s}")
-    ratios = []
+    rows = []
     for name, hand, comp in cases():
-        if args.compile:
+        if compile_:
             hand, comp = torch.compile(hand), torch.compile(comp)
         # check they agree, then warm up
         with torch.no_grad():
@@ -169,13 +158,43 @@ def main(argv: list[str] | None = None) -> None:
             time_fwd_bwd(hand, inputs)
             time_fwd_bwd(comp, inputs)
         th, tc = [], []
-        for _ in range(args.reps):  # interleaved so machine noise hits both alike
+        for _ in range(reps):  # interleaved so machine noise hits both alike
             th.append(time_fwd_bwd(hand, inputs))
             tc.append(time_fwd_bwd(comp, inputs))
         mh, mc = min(th), min(tc)  # best of reps: robust to a busy machine
-        ratios.append(mc / mh)
-        print(f"{name:8s} {mh * 1e3:10.2f} {mc * 1e3:14.2f} {mc / mh:6.2f}x")
-    print(f"max ratio {max(ratios):.2f}x (goal <= 1.2x)")
+        rows.append({"loss": name, "hand_ms": mh * 1e3, "compiled_ms": mc * 1e3,
+                     "ratio": mc / mh})
+    setting = {"n": n, "reps": reps, "compile": compile_, "threads": torch.get_num_threads(),
+               "dtype": "float32", "torch": torch.__version__,
+               "processor": platform.processor() or platform.machine()}
+    return {"setting": setting, "rows": rows}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=1_000_000, help="number of preference pairs")
+    ap.add_argument("--reps", type=int, default=15, help="timed repetitions per loss")
+    ap.add_argument("--compile", action="store_true", help="torch.compile both versions first")
+    ap.add_argument("--quick", action="store_true", help="reduced size (100k pairs, 5 reps)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: steadier timings)")
+    ap.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.n, args.reps = min(args.n, 100_000), min(args.reps, 5)
+    result = measure(args.n, args.reps, args.compile, args.threads)
+    if args.json:
+        print(json.dumps(result))
+        return
+    s = result["setting"]
+    print(
+        f"# dpalogic compiler benchmark: n={s['n']:,} pairs, float32, forward+backward, "
+        f"torch {s['torch']}, {s['threads']} threads, {s['processor']}"
+        + (", torch.compile" if s["compile"] else ", eager")
+    )
+    print(f"{'loss':8s} {'hand (ms)':>10s} {'compiled (ms)':>14s} {'ratio':>7s}")
+    for r in result["rows"]:
+        print(f"{r['loss']:8s} {r['hand_ms']:10.2f} {r['compiled_ms']:14.2f} {r['ratio']:6.2f}x")
+    print(f"max ratio {max(r['ratio'] for r in result['rows']):.2f}x (goal <= 1.2x)")
     print("ORPO: TRL's log1p(-exp(a)) (NaN/-inf at p = 1); ORPO*: hand-written with the compiler's")
     print("safe log(1 - p) (expm1/log1p branch at -ln 2, clamp at -tiny)")
 

@@ -128,7 +128,7 @@ def run(model_name: str, steps: int, warmup: int, batch_size: int, threads: int 
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="tiny")
     parser.add_argument("--steps", type=int, default=30)
@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--quick", action="store_true", help="10 steps (make bench --quick)")
-    a = parser.parse_args()
+    a = parser.parse_args(argv)
     if a.quick:
         a.steps = min(a.steps, 10)
     result = run(a.model, a.steps, a.warmup, a.batch_size, a.threads)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-ROOT = Path(__file__).resolve().parents[1]
+from _docgen import ROOT, machine
 
 #: The losses of the paper's case study, in its order.
 LOSSES = ("CE", "CEUnl", "CPO", "ORPO", "cCPO", "unCPO", "cfUnl", "qfUnl", "fUnl", "cUNL", "l20",
@@ -106,29 +105,6 @@ dpalogic sweep run ... --backend ray --ray-address auto --gpus-per-run 1
 split; `--generation-limit 0` skips the built-in tasks' generation check, which UltraFeedback
 rows do not carry. The paper's exact hyperparameters are not all stated in it; the values above
 are a starting point, not a reproduction recipe. Not run here: no GPU was available.)"""
-
-
-def machine() -> dict[str, Any]:
-    """What the study ran on."""
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-    }
 
 
 def _winner_trend(record: Any, k: int = 5) -> float | None:

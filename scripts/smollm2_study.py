@@ -1,11 +1,14 @@
 """Train SmolLM2-135M-Instruct on the built-in data with DPO and a novel loss; record the numbers.
 
-Regenerates the "SmolLM2-135M study" section of docs/training.md (between the ``study:begin`` /
-``study:end`` markers), docs/results/smollm2_study.json and the figures
-docs/figures/smollm2-<loss>.png. One run at a time; each takes a few minutes on 2 CPU cores::
+Regenerates the "SmolLM2-135M study" section of docs/training.md and the training-results
+section of README.md (between the ``study:begin`` / ``study:end`` markers),
+docs/results/smollm2_study.json and the figures docs/figures/smollm2-<loss>.png. One run at a
+time, with ``demo_config``'s settings (what ``make demo`` trains); each takes a few minutes on 2
+CPU cores::
 
-    .venv/bin/python scripts/smollm2_study.py                      # DPO and cCPO, 40 steps
+    .venv/bin/python scripts/smollm2_study.py                      # DPO and cCPO
     .venv/bin/python scripts/smollm2_study.py --losses DPO ref-ORPO --steps 60
+    .venv/bin/python scripts/smollm2_study.py --report-only        # docs from the saved JSON
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import sys
@@ -25,53 +27,70 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-ROOT = Path(__file__).resolve().parents[1]
+from _docgen import ROOT, describe, machine, replace_section
+
 DOC = ROOT / "docs" / "training.md"
+README = ROOT / "README.md"
 RESULTS = ROOT / "docs" / "results" / "smollm2_study.json"
 FIGURES = ROOT / "docs" / "figures"
-BEGIN, END = "<!-- study:begin -->", "<!-- study:end -->"
-
-
-def machine() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-    }
 
 
 def fmt(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
+def setting(study: dict[str, Any]) -> str:
+    """Where, when and how the study ran, as one paragraph."""
+    cfg = study["settings"]
+    minutes = sum(r["seconds"] for r in study["runs"]) / 60
+    return (
+        f"Measured {study['date']} on {describe(study['machine'])}, {minutes:.0f} min for "
+        f"{len(study['runs'])} runs (model load, evaluation before and after, training). "
+        f"Settings (`demo_config`, what `make demo` trains): `model={cfg['model']}`, "
+        f"`steps={cfg['steps']}`, `batch_size={cfg['batch_size']}`, `lr={cfg['lr']}`, "
+        f"`max_length={cfg['max_length']}`, `n_train={cfg['n_train']}`, held-out "
+        f"`n_test={cfg['n_test']}` pairs (generation accuracy on the first "
+        f"{cfg['generation_limit']}), `seed={cfg['seed']}`, one seed; β is each loss's own "
+        "default."
+    )
+
+
+def readme_section(study: dict[str, Any]) -> str:
+    """The README's short version: held-out accuracy before → after, and one figure."""
+    lines = [
+        "| loss | held-out preference accuracy | generation accuracy | final loss |",
+        "|---|---|---|---|",
+    ]
+    for r in study["runs"]:
+        lines.append(
+            f"| `{r['loss']}` ({r['kind']}) | {fmt(r['preference_accuracy_before'])} → "
+            f"**{fmt(r['preference_accuracy_after'])}** | "
+            f"{fmt(r['generation_accuracy_before'])} → {fmt(r['generation_accuracy_after'])} "
+            f"| {fmt(r['final_loss'])} |"
+        )
+    last = study["runs"][-1]
+    lines += [
+        "",
+        f"{setting(study)} Reproduce: `.venv/bin/python scripts/smollm2_study.py`; more in "
+        "[docs/training.md](docs/training.md#smollm2-135m-study).",
+        "",
+        f"![{last['loss']} on SmolLM2-135M: training dynamics](docs/figures/{last['figure']})",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(study: dict[str, Any]) -> None:
+    """docs/results JSON, the docs/training.md section and the README section."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(study, indent=2) + "\n")
+    replace_section(DOC, "study", markdown(study))
+    replace_section(README, "study", readme_section(study))
+
+
 def markdown(study: dict[str, Any]) -> str:
     """The docs section: settings, a results table and the figures."""
-    cfg = study["settings"]
-    m = study["machine"]
     lines = [
-        f"Measured {study['date']} on {m['cpu']} ({m['cores']} cores, "
-        f"{m['torch_threads']} torch threads{', GPU ' + m['gpu'] if m['gpu'] else ', no GPU'}; "
-        "the machine was shared with other jobs, so times are upper bounds). Settings: "
-        f"`model={cfg['model']}`, `steps={cfg['steps']}`, `batch_size={cfg['batch_size']}`, "
-        f"`lr={cfg['lr']}`, `max_length={cfg['max_length']}`, `n_train={cfg['n_train']}`, "
-        f"held-out `n_test={cfg['n_test']}` pairs (generation accuracy on the first "
-        f"{cfg['generation_limit']}), `seed={cfg['seed']}`; β is each loss's own default. "
-        "Regenerate with `.venv/bin/python scripts/smollm2_study.py`.",
+        f"{setting(study)} Regenerate with `.venv/bin/python scripts/smollm2_study.py`.",
         "",
         "| loss | kind | β | pref. acc. before | pref. acc. after | margin before → after "
         "| gen. acc. before → after | final loss | time |",
@@ -92,16 +111,6 @@ def markdown(study: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def update_doc(section: str) -> None:
-    text = DOC.read_text() if DOC.exists() else ""
-    if BEGIN in text and END in text:
-        pre, rest = text.split(BEGIN, 1)
-        _, post = rest.split(END, 1)
-        DOC.write_text(f"{pre}{BEGIN}\n{section}{END}{post}")
-    else:
-        DOC.write_text(f"{text}\n{BEGIN}\n{section}{END}\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--losses", nargs="+", default=["DPO", "cCPO"])
@@ -113,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--runs", default=str(ROOT / "runs" / "smollm2-study"))
     parser.add_argument("--no-docs", action="store_true", help="Do not touch docs/ (a probe).")
+    parser.add_argument("--report-only", action="store_true",
+                        help="Rewrite the docs from docs/results/smollm2_study.json.")
     args = parser.parse_args(argv)
+    if args.report_only:
+        write_docs(json.loads(RESULTS.read_text()))
+        return 0
 
     from dpalogic import zoo
     from dpalogic.training.run import demo_config, resolve_loss, train
@@ -155,9 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             FIGURES.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out / "dynamics.png", FIGURES / run["figure"])
     if not args.no_docs:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(study, indent=2) + "\n")
-        update_doc(markdown(study))
+        write_docs(study)
     print(markdown(study))
     return 0
 
