@@ -55,15 +55,26 @@ def setting(study: dict[str, Any]) -> str:
     )
 
 
+def logps(run: dict[str, Any]) -> str:
+    """Which log-probabilities the loss (and so its preference accuracy) compares."""
+    from dpalogic.training.run import demo_config, resolve_loss
+
+    norm = run.get("length_normalize")
+    if norm is None:  # studies recorded before the field existed: the loss's own default
+        norm = bool(getattr(resolve_loss(demo_config(run["loss"])), "length_normalize", False))
+    return "per-token mean" if norm else "summed"
+
+
 def readme_section(study: dict[str, Any]) -> str:
     """The README's short version: held-out accuracy before → after, and one figure."""
     lines = [
-        "| loss | held-out preference accuracy | generation accuracy | final loss |",
-        "|---|---|---|---|",
+        "| loss | log-probs | held-out preference accuracy | generation accuracy | final loss |",
+        "|---|---|---|---|---|",
     ]
     for r in study["runs"]:
         lines.append(
-            f"| `{r['loss']}` ({r['kind']}) | {fmt(r['preference_accuracy_before'])} → "
+            f"| `{r['loss']}` ({r['kind']}) | {logps(r)} "
+            f"| {fmt(r['preference_accuracy_before'])} → "
             f"**{fmt(r['preference_accuracy_after'])}** | "
             f"{fmt(r['generation_accuracy_before'])} → {fmt(r['generation_accuracy_after'])} "
             f"| {fmt(r['final_loss'])} |"
@@ -92,13 +103,13 @@ def markdown(study: dict[str, Any]) -> str:
     lines = [
         f"{setting(study)} Regenerate with `.venv/bin/python scripts/smollm2_study.py`.",
         "",
-        "| loss | kind | β | pref. acc. before | pref. acc. after | margin before → after "
-        "| gen. acc. before → after | final loss | time |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| loss | kind | β | log-probs | pref. acc. before | pref. acc. after "
+        "| margin before → after | gen. acc. before → after | final loss | time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in study["runs"]:
         lines.append(
-            f"| {r['loss']} | {r['kind']} | {r['beta']:g} "
+            f"| {r['loss']} | {r['kind']} | {r['beta']:g} | {logps(r)} "
             f"| {fmt(r['preference_accuracy_before'])} | **{fmt(r['preference_accuracy_after'])}** "
             f"| {fmt(r['margin_before'])} → {fmt(r['margin_after'])} "
             f"| {fmt(r['generation_accuracy_before'])} → {fmt(r['generation_accuracy_after'])} "
@@ -162,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "margin_before": (result.before or {}).get("preference", {}).get("mean_margin"),
             "margin_after": (result.after or {}).get("preference", {}).get("mean_margin"),
             "figure": f"smollm2-{slug}.png",
+            "length_normalize": norm,
         }
         study["runs"].append(run)
         print(f"[{time.strftime('%H:%M:%S')}] {loss}: {json.dumps(run)}", flush=True)
