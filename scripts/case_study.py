@@ -241,6 +241,7 @@ def write_doc(sweep_dir: Path, doc: Path, figures: Path, meta: dict[str, Any]) -
     n_seeds = max(len(s.seeds) for s in summaries)
     cmd = "python scripts/case_study.py" + (" --quick" if quick else "")
     flags = [f for f in meta.get("flags", []) if not f.startswith("--seeds")]
+    seeds = ",".join(str(s) for s in sorted({r.seed for r in records}))
     invocations = meta.get("invocations") or [{"losses": planned, "seeds": [0]}]
     commands = []
     for inv in invocations:
@@ -278,9 +279,9 @@ def write_doc(sweep_dir: Path, doc: Path, figures: Path, meta: dict[str, Any]) -
     if not quick:
         lines.append(f"- {WHY_FULL}")
     lines.append("- The same runs from the command line: `dpalogic sweep run " + " ".join(planned)
-                 + " " + " ".join(flags) + " --seeds 0 --out runs/case-study` (the YAML-only "
-                 "keys `n_validation: 0`, `eval_batch_size`, `max_new_tokens` go in a "
-                 "`--config` file); the script calls the same library functions "
+                 + " " + " ".join(flags) + f" --seeds {seeds} --out runs/case-study` "
+                 "(the YAML-only keys `n_validation: 0`, `eval_batch_size`, `max_new_tokens` "
+                 "go in a `--config` file); the script calls the same library functions "
                  "(`plan_sweep`, `run_sweep`, `report_markdown`) and then writes this page.")
     if missing:
         lines += ["", f"**Not run (time ran out):** {', '.join(missing)}. They are part of the "
