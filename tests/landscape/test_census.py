@@ -179,12 +179,9 @@ def test_canonical_form_is_invariant_under_cube_symmetries() -> None:
 
 
 def _value(f: np.ndarray, q: Fraction, u: Fraction, v: Fraction) -> Fraction:
-    total = Fraction(0)
-    for a, i, j in np.ndindex(3, 3, 3):
-        if f[a, i, j]:
-            total += (int(f[a, i, j]) * q**a * (1 - q) ** (2 - a) * u**i * (1 - u) ** (2 - i)
-                      * v**j * (1 - v) ** (2 - j))
-    return total
+    """f(q, u, v) through sympy (independent of the module's own exact evaluation)."""
+    slices = [cad.scaled_to_poly(f[k]).eval({cad.U: u, cad.V: v}) for k in range(3)]
+    return Fraction(str(sum(s * q**k * (1 - q) ** (2 - k) for k, s in enumerate(slices))))
 
 
 def test_cad_decides_a_boundary_touching_polynomial() -> None:

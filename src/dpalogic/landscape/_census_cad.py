@@ -146,30 +146,33 @@ def negative_region_empty(polys: list[sympy.Poly]) -> tuple[bool, tuple[Fraction
     return True, None
 
 
-def _value(f: np.ndarray, q: Fraction, u: Fraction, v: Fraction) -> Fraction:
-    """Exact value of a (3, 3, 3) scaled-Bernstein polynomial at ``(q, u, v)``."""
+def _slice_value(c: np.ndarray, u: Fraction, v: Fraction) -> Fraction:
+    """Exact value of a (3, 3) scaled-Bernstein polynomial in ``(u, v)`` at a rational point."""
     total = Fraction(0)
-    for a, i, j in np.ndindex(3, 3, 3):
-        if f[a, i, j]:
-            total += (int(f[a, i, j]) * q**a * (1 - q) ** (2 - a) * u**i * (1 - u) ** (2 - i)
-                      * v**j * (1 - v) ** (2 - j))
+    for i, j in np.ndindex(3, 3):
+        if c[i, j]:
+            total += int(c[i, j]) * u**i * (1 - u) ** (2 - i) * v**j * (1 - v) ** (2 - j)
     return total
 
 
 def _lift(f: np.ndarray, u: Fraction, v: Fraction) -> tuple[Fraction, Fraction, Fraction]:
     """A point ``(q, u, v)`` of the open cube with ``f < 0`` above a 2-D witness, verified
     exactly; ``ArithmeticError`` if none is found (it always is when the witness is right)."""
-    zero = np.zeros((3, 3), dtype=np.int64)
-    a, b = (_value(np.stack([f[k], zero, zero]), Fraction(0), u, v) for k in (2, 1))
+    # Above (u, v), f is the quadratic c (1−q)² + b q(1−q) + a q² in q.
+    c, b, a = (_slice_value(f[k], u, v) for k in (0, 1, 2))
+
+    def value(q: Fraction) -> Fraction:
+        return c * (1 - q) ** 2 + b * q * (1 - q) + a * q**2
+
     candidates: list[Fraction] = []
     if a > 0:
-        x = -b / (2 * a)
+        x = -b / (2 * a)  # minimiser of a x² + b x + c in x = q / (1 − q), when positive
         if x > 0:
             candidates.append(x / (1 + x))
     candidates += [1 - Fraction(1, 2**k) for k in range(1, 60)]
     candidates += [Fraction(1, 2**k) for k in range(1, 60)]
     for q in candidates:
-        if 0 < q < 1 and _value(f, q, u, v) < 0:
+        if 0 < q < 1 and value(q) < 0:
             return q, u, v
     raise ArithmeticError("witness did not verify")
 
