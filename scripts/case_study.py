@@ -265,9 +265,11 @@ def write_doc(sweep_dir: Path, doc: Path, figures: Path, meta: dict[str, Any]) -
         f"{m.get('torch_threads', '?')} torch threads, "
         + (f"GPU {m['gpu']}" if m.get("gpu") else "no GPU")
         + f"; torch {m.get('torch', '?')}, Python {m.get('python', '?')}.",
-        f"- Wall time: {meta.get('wall_minutes', 0):.0f} min for {len(records)} runs. The "
-        "machine was shared with other jobs, which dominates the time: training and evaluating "
-        "one run took "
+        f"- Wall time: {meta.get('wall_minutes', 0):.0f} min for {len(records)} runs"
+        + (f" (load average {m['load_average_at_start'][0]:.1f} at start on "
+           f"{m.get('cores', '?')} cores; other jobs on the machine can only lengthen the times)"
+           if m.get("load_average_at_start") else "")
+        + ": training and evaluating one run took "
         + (f"{min(per_run) / 60:.1f}–{max(per_run) / 60:.1f} min (median "
            f"{sorted(per_run)[len(per_run) // 2] / 60:.1f} min)"
            if per_run else "?")
