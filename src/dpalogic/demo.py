@@ -80,15 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_training:
         return 0
     console.print(Rule(f"3. Train {args.model} with the new loss (offline, built-in data)"))
-    from dpalogic.training.run import demo_config, summary_table, train
+    from dpalogic.training.run import demo_config, train
 
     program = f"{NOVEL_P}; PC={NOVEL_PC}"
     changes = {"steps": args.steps} if args.steps else {}
     config = demo_config(program, out=args.out, overwrite=True, **changes)
     if args.model != "smollm2-135m":
         config = config.replace(model=args.model)
-    result = train(config)
-    console.print(summary_table(result))
+    result = train(config)  # prints the before/after table when it finishes
     console.print(f"run directory: {result.out}  (figure: {result.out / 'dynamics.png'})")
     console.print(f"demo finished in {time.perf_counter() - start:.0f} s")
     return 0
