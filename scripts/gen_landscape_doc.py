@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import io
 import os
 import shlex
@@ -20,19 +19,10 @@ import textwrap
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _docgen import ROOT, load_benchmark
+
 PAGE = ROOT / "docs" / "landscape.md"
 COMMAND = "nice .venv/bin/python scripts/gen_landscape_doc.py"
-
-
-def _bench() -> object:
-    spec = importlib.util.spec_from_file_location("bench_census",
-                                                  ROOT / "benchmarks" / "bench_census.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_census"] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def run_python(code: str) -> str:
@@ -100,7 +90,7 @@ def combinations_table(r2: object, r4: object) -> str:
 def render(workers: int | None) -> str:
     from dpalogic.landscape.census import census
 
-    bench = _bench()
+    bench = load_benchmark("bench_census")
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     r2 = census()
     m = bench.measure(quick=False, workers=workers)

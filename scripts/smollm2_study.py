@@ -59,9 +59,8 @@ def logps(run: dict[str, Any]) -> str:
     """Which log-probabilities the loss (and so its preference accuracy) compares."""
     from dpalogic.training.run import demo_config, resolve_loss
 
-    norm = run.get("length_normalize")
-    if norm is None:  # studies recorded before the field existed: the loss's own default
-        norm = bool(getattr(resolve_loss(demo_config(run["loss"])), "length_normalize", False))
+    # the study never overrides length normalisation: it is the loss's own default
+    norm = bool(getattr(resolve_loss(demo_config(run["loss"])), "length_normalize", False))
     return "per-token mean" if norm else "summed"
 
 
@@ -173,7 +172,6 @@ def main(argv: list[str] | None = None) -> int:
             "margin_before": (result.before or {}).get("preference", {}).get("mean_margin"),
             "margin_after": (result.after or {}).get("preference", {}).get("mean_margin"),
             "figure": f"smollm2-{slug}.png",
-            "length_normalize": norm,
         }
         study["runs"].append(run)
         print(f"[{time.strftime('%H:%M:%S')}] {loss}: {json.dumps(run)}", flush=True)

@@ -13,6 +13,7 @@ from dpalogic.compiler import compile_structure, rho_sympy, weight_symbols
 from dpalogic.compiler.closed_form import wmc_polynomial
 from dpalogic.decompiler import decompile
 from dpalogic.errors import DecompileError
+from dpalogic.landscape.properties import analyze
 from dpalogic.logic import NO_REF, WITH_REF, PreferenceStructure
 
 from .conftest import KEYS, batch
@@ -40,15 +41,9 @@ def structures(draw: st.DrawFn) -> PreferenceStructure:
     return PreferenceStructure.from_worlds(top, bottom, variables)
 
 
-def _policy_free(rho: sympy.Expr) -> bool:
-    """ρ mentions no weight of the tuned model (no ``p_…``): a policy-independent structure."""
-    return not any(str(x).startswith("p") for x in rho.free_symbols)
-
-
 def _check(s: PreferenceStructure, link: str, beta: float, seed: int) -> None:
-    rho = rho_sympy(s)
-    text = LINKS[link].format(rho=str(rho))
-    if _policy_free(rho):  # nothing compares the two outputs: the decompiler must say so
+    text = LINKS[link].format(rho=str(rho_sympy(s)))
+    if analyze(s).policy_independent:  # nothing compares the outputs: the decompiler says so
         with pytest.raises(DecompileError, match="no comparison of the two outputs"):
             decompile(text)
         return
@@ -95,7 +90,7 @@ def test_a_policy_independent_structure_is_refused_by_name() -> None:
     s = PreferenceStructure.from_worlds(
         [w for w in range(16) if not (w >> 2) & 1], [w for w in range(16) if (w >> 2) & 1],
         WITH_REF)
-    assert _policy_free(rho_sympy(s))
+    assert analyze(s).policy_independent
     _check(s, "hinge", 1.0, 0)
 
 
